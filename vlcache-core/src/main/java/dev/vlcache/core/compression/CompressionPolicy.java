@@ -1,0 +1,19 @@
+package dev.vlcache.core.compression;
+
+/**
+ * A KV-cache compression policy. The engine calls {@link #begin} before prefill, feeds the returned run the
+ * attention rows it asks for during prefill, then calls {@link CompressionRun#plan()} once and keeps exactly the
+ * planned entries of each layer.
+ *
+ * <p>
+ * To add a policy, implement this interface and register it with {@link CompressionPolicies#register}.
+ */
+public interface CompressionPolicy {
+
+	/** The name requests select the policy by, e.g. {@code vl-cache}. */
+	String name();
+
+	/** Starts compressing one prompt. */
+	CompressionRun begin(PromptLayout prompt, CompressionOptions options, int numLayers);
+
+}

@@ -1,0 +1,129 @@
+package dev.vlcache.core.text;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.vlcache.core.checkpoint.WeightLoader;
+import dev.vlcache.core.config.TextConfig;
+import dev.vlcache.core.kv.LayerKvCache;
+import dev.vlcache.core.nn.Ops;
+
+/**
+ * One Llama / Mistral / Qwen2 decoder block: RMSNorm, grouped-query self-attention with rotary positions over the
+ * layer's KV cache, RMSNorm, SwiGLU MLP.
+ */
+final class DecoderLayer {
+
+	private final TextConfig config;
+
+	private final int index;
+
+	private final NDArray inputNorm;
+
+	private final NDArray postAttentionNorm;
+
+	private final NDArray qWeight;
+
+	private final @Nullable NDArray qBias;
+
+	private final NDArray kWeight;
+
+	private final @Nullable NDArray kBias;
+
+	private final NDArray vWeight;
+
+	private final @Nullable NDArray vBias;
+
+	private final NDArray oWeight;
+
+	private final @Nullable NDArray oBias;
+
+	private final NDArray gateWeight;
+
+	private final NDArray upWeight;
+
+	private final NDArray downWeight;
+
+	private final @Nullable NDArray gateBias;
+
+	private final @Nullable NDArray upBias;
+
+	private final @Nullable NDArray downBias;
+
+	DecoderLayer(WeightLoader w, TextConfig c, int index) {
+		this.config = c;
+		this.index = index;
+		String p = "text.layers." + index + ".";
+		long d = c.hiddenSize();
+		long qOut = (long) c.numHeads() * c.headDim();
+		long kvOut = (long) c.numKvHeads() * c.headDim();
+		long f = c.intermediateSize();
+		this.inputNorm = w.load(p + "input_layernorm.weight", d);
+		this.postAttentionNorm = w.load(p + "post_attention_layernorm.weight", d);
+		this.qWeight = w.load(p + "self_attn.q_proj.weight", qOut, d);
+		this.kWeight = w.load(p + "self_attn.k_proj.weight", kvOut, d);
+		this.vWeight = w.load(p + "self_attn.v_proj.weight", kvOut, d);
+		this.oWeight = w.load(p + "self_attn.o_proj.weight", d, qOut);
+		this.qBias = c.attentionBias() ? w.load(p + "self_attn.q_proj.bias", qOut) : null;
+		this.kBias = c.attentionBias() ? w.load(p + "self_attn.k_proj.bias", kvOut) : null;
+		this.vBias = c.attentionBias() ? w.load(p + "self_attn.v_proj.bias", kvOut) : null;
+		this.oBias = c.outputBias() ? w.load(p + "self_attn.o_proj.bias", d) : null;
+		this.gateWeight = w.load(p + "mlp.gate_proj.weight", f, d);
+		this.upWeight = w.load(p + "mlp.up_proj.weight", f, d);
+		this.downWeight = w.load(p + "mlp.down_proj.weight", d, f);
+		this.gateBias = c.mlpBias() ? w.load(p + "mlp.gate_proj.bias", f) : null;
+		this.upBias = c.mlpBias() ? w.load(p + "mlp.up_proj.bias", f) : null;
+		this.downBias = c.mlpBias() ? w.load(p + "mlp.down_proj.bias", d) : null;
+	}
+
+	/**
+	 * Runs the block on {@code x} [T, hidden] for consecutive positions starting at {@code position}, appending
+	 * the T new keys and values to {@code cache} first.
+	 * @param mask additive mask [T, cache length after append], or {@code null} when every cached entry is visible
+	 * @param observer receives prefill attention rows (prompt row index = cache index during prefill)
+	 */
+	NDArray forward(NDManager scope, NDArray x, LayerKvCache cache, int position, NDArray cos, NDArray sin,
+			@Nullable NDArray mask, AttentionObserver observer, int promptLength) {
+		long t = x.getShape().get(0);
+		int heads = this.config.numHeads();
+		int kvHeads = this.config.numKvHeads();
+		long hd = this.config.headDim();
+		NDArray h = Ops.rmsNorm(x, this.inputNorm, this.config.rmsNormEps());
+		NDArray q = Ops.linear(h, this.qWeight, this.qBias).reshape(t, heads, hd).transpose(1, 0, 2);
+		NDArray k = Ops.linear(h, this.kWeight, this.kBias).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDArray v = Ops.linear(h, this.vWeight, this.vBias).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		q = RotaryEmbedding.apply(q, cos, sin);
+		k = RotaryEmbedding.apply(k, cos, sin);
+		int firstQueryIndex = cache.length();
+		cache.append(k, v, position);
+		NDArray keys = cache.keys(scope);
+		NDArray values = cache.values(scope);
+		long n = keys.getShape().get(1);
+		int group = heads / kvHeads;
+		// Grouped-query attention without copying K/V per query head: fold the group into the row axis.
+		NDArray qg = q.reshape(kvHeads, group * t, hd);
+		NDArray scores = qg.matMul(keys.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(hd)).reshape(kvHeads, group, t, n);
+		if (mask != null) {
+			scores = scores.add(mask);
+		}
+		NDArray probs = scores.softmax(-1);
+		int firstObserved = observer.firstObservedRow(promptLength);
+		int lastRow = firstQueryIndex + (int) t;
+		if (firstObserved < lastRow && firstQueryIndex < promptLength) {
+			int from = Math.max(firstObserved, firstQueryIndex);
+			NDArray rows = probs.reshape(heads, t, n).get(new ai.djl.ndarray.index.NDIndex(":, {}:, :", from - firstQueryIndex));
+			observer.onProbabilities(this.index, from, rows);
+		}
+		NDArray attn = probs.reshape(kvHeads, group * t, n).matMul(values).reshape(heads, t, hd).transpose(1, 0, 2)
+			.reshape(new Shape(t, heads * hd));
+		x = x.add(Ops.linear(attn, this.oWeight, this.oBias));
+		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
+		NDArray gate = Ops.activation(Ops.linear(h, this.gateWeight, this.gateBias), this.config.hiddenAct());
+		NDArray mlp = Ops.linear(gate.mul(Ops.linear(h, this.upWeight, this.upBias)), this.downWeight, this.downBias);
+		return x.add(mlp);
+	}
+
+}

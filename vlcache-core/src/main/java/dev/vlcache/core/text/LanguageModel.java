@@ -1,0 +1,174 @@
+package dev.vlcache.core.text;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.vlcache.core.checkpoint.CheckpointException;
+import dev.vlcache.core.checkpoint.WeightLoader;
+import dev.vlcache.core.config.TextConfig;
+import dev.vlcache.core.kv.KvCache;
+import dev.vlcache.core.kv.LayerKvCache;
+import dev.vlcache.core.nn.Ops;
+
+/**
+ * The causal language model of a LLaVA checkpoint (Llama, Mistral or Qwen2): token embeddings, decoder layers,
+ * final norm and LM head.
+ *
+ * <p>
+ * A prompt is prefilled in chunks of query rows: each chunk runs through every layer before the next starts, so
+ * that the attention scores held at once are [heads, chunk, keys] rather than [heads, n, n], and long prompts fit
+ * in memory.
+ */
+public final class LanguageModel {
+
+	/** Budget for one chunk's attention scores, in elements (64M floats = 256 MiB). */
+	private static final long SCORE_ELEMENTS_PER_CHUNK = 64L * 1024 * 1024;
+
+	private final TextConfig config;
+
+	private final NDArray embedTokens;
+
+	private final NDArray finalNorm;
+
+	private final NDArray lmHead;
+
+	private final List<DecoderLayer> layers = new ArrayList<>();
+
+	private final RotaryEmbedding rope;
+
+	private final DataType dtype;
+
+	public LanguageModel(WeightLoader w, TextConfig c, boolean tieFallback, DataType dtype) {
+		this.config = c;
+		this.dtype = dtype;
+		long v = c.vocabSize();
+		long d = c.hiddenSize();
+		this.embedTokens = w.load("text.embed_tokens.weight", v, d);
+		for (int i = 0; i < c.numLayers(); i++) {
+			this.layers.add(new DecoderLayer(w, c, i));
+		}
+		this.finalNorm = w.load("text.norm.weight", d);
+		NDArray head = w.loadOptional("lm_head.weight", v, d);
+		if (head == null) {
+			if (!c.tieWordEmbeddings() && !tieFallback) {
+				throw new CheckpointException("Missing tensor 'lm_head.weight' or 'language_model.lm_head.weight' in "
+						+ w.index().folder() + " and tie_word_embeddings is false");
+			}
+			head = this.embedTokens;
+		}
+		this.lmHead = head;
+		this.rope = new RotaryEmbedding(c);
+	}
+
+	public TextConfig config() {
+		return this.config;
+	}
+
+	public DataType dtype() {
+		return this.dtype;
+	}
+
+	/** Token embeddings [T, hidden], owned by {@code scope}. Ids outside the vocabulary are an error. */
+	public NDArray embed(NDManager scope, long[] ids) {
+		for (long id : ids) {
+			if (id < 0 || id >= this.config.vocabSize()) {
+				throw new IllegalArgumentException(
+						"token id " + id + " is outside the vocabulary [0, " + this.config.vocabSize() + ")");
+			}
+		}
+		NDArray index = scope.create(ids);
+		return this.embedTokens.get(scope, new NDIndex("{}", index));
+	}
+
+	/**
+	 * Runs {@code embeddings} [T, hidden] for positions {@code position ..} through the model, appending to
+	 * {@code cache}. Returns float32 logits [rows, vocab] owned by {@code scope}: every row when
+	 * {@code allRows}, else only the last.
+	 */
+	public NDArray forward(NDManager scope, NDArray embeddings, KvCache cache, int position, AttentionObserver observer,
+			boolean allRows) {
+		int t = (int) embeddings.getShape().get(0);
+		int promptLength = cache.layer(0).length() + t;
+		int cacheStart = cache.layer(0).length();
+		int chunk = chunkSize(t, cacheStart + t);
+		List<NDArray> logits = new ArrayList<>();
+		for (int start = 0; start < t; start += chunk) {
+			int end = Math.min(t, start + chunk);
+			try (NDManager chunkScope = scope.newSubManager()) {
+				NDArray x = embeddings.get(chunkScope, new NDIndex("{}:{}", start, end));
+				NDArray[] cosSin = this.rope.cosSin(chunkScope, position + start, end - start, this.dtype);
+				for (int l = 0; l < this.layers.size(); l++) {
+					LayerKvCache layerCache = cache.layer(l);
+					NDArray mask = mask(chunkScope, layerCache, end - start, position + start);
+					x = this.layers.get(l).forward(chunkScope, x, layerCache, position + start, cosSin[0], cosSin[1],
+							mask, observer, promptLength);
+				}
+				NDArray rows = allRows ? x : (end == t ? x.get(new NDIndex("-1:")) : null);
+				if (rows != null) {
+					NDArray out = logits(rows);
+					out.attach(scope);
+					logits.add(out);
+				}
+			}
+		}
+		if (logits.size() == 1) {
+			return logits.get(0);
+		}
+		return ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(logits), 0);
+	}
+
+	/** Final norm and LM head in float32, [rows, vocab]. */
+	private NDArray logits(NDArray hidden) {
+		NDArray normed = Ops.rmsNorm(hidden, this.finalNorm, this.config.rmsNormEps());
+		NDArray out = Ops.linear(normed, this.lmHead, null);
+		return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
+	}
+
+	/**
+	 * The additive mask for {@code t} new queries at positions {@code firstPosition ..} over the layer's cache
+	 * after appending them, or {@code null} when every entry is visible (a single decoding query with global
+	 * attention).
+	 */
+	private @Nullable NDArray mask(NDManager scope, LayerKvCache cache, int t, int firstPosition) {
+		Integer window = this.config.slidingWindow();
+		int existing = cache.length();
+		int keys = existing + t;
+		int[] positions = cache.positions();
+		boolean windowActive = window != null && firstPosition + t - 1 - (positions.length > 0 ? positions[0] : firstPosition) >= window;
+		if (t == 1 && !windowActive) {
+			return null;
+		}
+		float[] m = new float[t * keys];
+		for (int i = 0; i < t; i++) {
+			int queryPosition = firstPosition + i;
+			for (int j = 0; j < keys; j++) {
+				int keyPosition = j < existing ? positions[j] : firstPosition + (j - existing);
+				boolean visible = keyPosition <= queryPosition
+						&& (window == null || queryPosition - keyPosition < window);
+				m[i * keys + j] = visible ? 0f : Float.NEGATIVE_INFINITY;
+			}
+		}
+		NDArray mask = scope.create(m, new Shape(t, keys));
+		return this.dtype == DataType.FLOAT32 ? mask : mask.toType(this.dtype, false);
+	}
+
+	/** Query rows per prefill chunk so that one chunk's scores stay within the memory budget. */
+	private int chunkSize(int t, int keys) {
+		long perRow = (long) this.config.numHeads() * Math.max(1, keys);
+		long rows = Math.max(1, SCORE_ELEMENTS_PER_CHUNK / perRow);
+		return (int) Math.min(t, Math.max(16, rows));
+	}
+
+	public int numLayers() {
+		return this.layers.size();
+	}
+
+}

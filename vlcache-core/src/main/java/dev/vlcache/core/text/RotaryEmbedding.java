@@ -1,0 +1,98 @@
+package dev.vlcache.core.text;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import dev.vlcache.core.config.TextConfig;
+import dev.vlcache.core.config.TextConfig.RopeScaling;
+
+/**
+ * Rotary position embedding as Llama, Mistral and Qwen2 apply it ({@code rotate_half} convention), with
+ * {@code linear} and {@code llama3} frequency scaling.
+ */
+public final class RotaryEmbedding {
+
+	private final double[] invFreq;
+
+	private final int headDim;
+
+	private final double positionScale;
+
+	public RotaryEmbedding(TextConfig config) {
+		this.headDim = config.headDim();
+		int half = this.headDim / 2;
+		this.invFreq = new double[half];
+		for (int i = 0; i < half; i++) {
+			this.invFreq[i] = 1.0 / Math.pow(config.ropeTheta(), (2.0 * i) / this.headDim);
+		}
+		RopeScaling scaling = config.ropeScaling();
+		double scale = 1.0;
+		if (scaling != null && scaling.type().equals("linear")) {
+			scale = 1.0 / scaling.factor();
+		}
+		else if (scaling != null && scaling.type().equals("llama3")) {
+			applyLlama3(scaling);
+		}
+		this.positionScale = scale;
+	}
+
+	private void applyLlama3(RopeScaling s) {
+		double lowFreqWavelen = s.originalMaxPositions() / s.lowFreqFactor();
+		double highFreqWavelen = s.originalMaxPositions() / s.highFreqFactor();
+		for (int i = 0; i < this.invFreq.length; i++) {
+			double freq = this.invFreq[i];
+			double wavelen = 2 * Math.PI / freq;
+			if (wavelen > lowFreqWavelen) {
+				this.invFreq[i] = freq / s.factor();
+			}
+			else if (wavelen >= highFreqWavelen) {
+				double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
+						/ (s.highFreqFactor() - s.lowFreqFactor());
+				this.invFreq[i] = (1 - smooth) * freq / s.factor() + smooth * freq;
+			}
+		}
+	}
+
+	/** cos and sin tables for positions {@code start .. start+count-1}: two [count, head dim] arrays. */
+	public NDArray[] cosSin(NDManager manager, int start, int count, DataType dtype) {
+		int half = this.invFreq.length;
+		float[] cos = new float[count * this.headDim];
+		float[] sin = new float[count * this.headDim];
+		for (int t = 0; t < count; t++) {
+			double pos = (start + t) * this.positionScale;
+			for (int i = 0; i < half; i++) {
+				double angle = pos * this.invFreq[i];
+				float c = (float) Math.cos(angle);
+				float s = (float) Math.sin(angle);
+				int base = t * this.headDim;
+				cos[base + i] = c;
+				cos[base + half + i] = c;
+				sin[base + i] = s;
+				sin[base + half + i] = s;
+			}
+		}
+		Shape shape = new Shape(count, this.headDim);
+		NDArray c = manager.create(cos, shape);
+		NDArray s = manager.create(sin, shape);
+		if (dtype != DataType.FLOAT32) {
+			c = c.toType(dtype, false);
+			s = s.toType(dtype, false);
+		}
+		return new NDArray[] { c, s };
+	}
+
+	/** Rotates {@code x} [heads, T, head dim] by the tables of its T positions. */
+	public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+		long half = x.getShape().get(2) / 2;
+		NDArray x1 = x.get(new NDIndex(":, :, :{}", half));
+		NDArray x2 = x.get(new NDIndex(":, :, {}:", half));
+		NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+		return x.mul(cos).add(rotated.mul(sin));
+	}
+
+}
