@@ -71,6 +71,8 @@ public final class LlavaModel implements AutoCloseable {
 
 	private final long parameterCount;
 
+	private final java.util.Set<Integer> eosTokenIds;
+
 	private LlavaModel(Path folder, ModelOptions options) {
 		this.folder = folder;
 		if (!Files.isDirectory(folder)) {
@@ -102,6 +104,15 @@ public final class LlavaModel implements AutoCloseable {
 			this.tokenizer.close();
 			throw ex;
 		}
+		java.util.Set<Integer> eos = new java.util.LinkedHashSet<>(this.config.eosTokenIds());
+		String eosText = this.chatTemplate.eosToken();
+		if (eosText != null) {
+			long[] ids = this.tokenizer.encode(eosText, false);
+			if (ids.length == 1) {
+				eos.add((int) ids[0]);
+			}
+		}
+		this.eosTokenIds = java.util.Set.copyOf(eos);
 		this.promptEncoder = new PromptEncoder(this.tokenizer, this.chatTemplate, this.config.imageTokenId(),
 				this.config.imageTokensPerImage(), this.config.text().maxPositionEmbeddings());
 	}
@@ -135,6 +146,16 @@ public final class LlavaModel implements AutoCloseable {
 
 	public long parameterCount() {
 		return this.parameterCount;
+	}
+
+	/** Token ids that end generation: from config.json, generation_config.json and the tokenizer's eos_token. */
+	public java.util.Set<Integer> eosTokenIds() {
+		return this.eosTokenIds;
+	}
+
+	/** Native arrays currently alive under this model (weights plus in-flight requests); for leak checks. */
+	public int liveArrayCount() {
+		return this.manager.getManagedArrays().size();
 	}
 
 	public TextTokenizer tokenizer() {
