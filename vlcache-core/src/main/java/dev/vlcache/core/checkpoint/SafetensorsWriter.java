@@ -1,0 +1,141 @@
+package dev.vlcache.core.checkpoint;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+/**
+ * Writes safetensors files: checkpoints the project produces itself (the demo model, randomly initialised
+ * benchmark models) and test variants of the fixtures. Floats are stored as F32, F16 or BF16 (round to nearest
+ * even).
+ */
+public final class SafetensorsWriter {
+
+	/**
+	 * One tensor to write.
+	 *
+	 * @param name stored name
+	 * @param dtype F32, F16 or BF16
+	 * @param shape dimensions
+	 * @param values the values, row-major
+	 */
+	public record Tensor(String name, TensorDType dtype, long[] shape, float[] values) {
+
+		public Tensor {
+			long count = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+			if (count != values.length) {
+				throw new IllegalArgumentException(
+						"tensor " + name + ": shape " + Arrays.toString(shape) + " needs " + count + " values, got " + values.length);
+			}
+			if (!dtype.isSupportedWeightType()) {
+				throw new IllegalArgumentException("tensor " + name + ": cannot write dtype " + dtype);
+			}
+		}
+
+	}
+
+	private SafetensorsWriter() {
+	}
+
+	public static void write(Path file, List<Tensor> tensors) throws IOException {
+		JsonObject header = new JsonObject();
+		JsonObject metadata = new JsonObject();
+		metadata.addProperty("format", "pt");
+		header.add("__metadata__", metadata);
+		long offset = 0;
+		for (Tensor t : tensors) {
+			JsonObject entry = new JsonObject();
+			entry.addProperty("dtype", t.dtype().name());
+			JsonArray shape = new JsonArray();
+			for (long d : t.shape()) {
+				shape.add(d);
+			}
+			entry.add("shape", shape);
+			long bytes = (long) t.values().length * t.dtype().bytes();
+			JsonArray offsets = new JsonArray();
+			offsets.add(offset);
+			offsets.add(offset + bytes);
+			entry.add("data_offsets", offsets);
+			header.add(t.name(), entry);
+			offset += bytes;
+		}
+		byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
+		int padding = (8 - json.length % 8) % 8;
+		try (OutputStream out = Files.newOutputStream(file)) {
+			ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+			length.putLong(json.length + padding);
+			out.write(length.array());
+			out.write(json);
+			out.write(" ".repeat(padding).getBytes(StandardCharsets.UTF_8));
+			for (Tensor t : tensors) {
+				out.write(encode(t));
+			}
+		}
+	}
+
+	private static byte[] encode(Tensor t) {
+		ByteBuffer buffer = ByteBuffer.allocate(t.values().length * t.dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
+		for (float v : t.values()) {
+			switch (t.dtype()) {
+				case F32 -> buffer.putFloat(v);
+				case F16 -> buffer.putShort(toHalf(v));
+				default -> buffer.putShort(toBfloat16(v));
+			}
+		}
+		return buffer.array();
+	}
+
+	/** Float to bfloat16 bits, rounding to nearest even. */
+	static short toBfloat16(float v) {
+		int bits = Float.floatToRawIntBits(v);
+		if (Float.isNaN(v)) {
+			return (short) 0x7FC0;
+		}
+		int rounding = 0x7FFF + ((bits >>> 16) & 1);
+		return (short) ((bits + rounding) >>> 16);
+	}
+
+	/** Float to IEEE half bits, rounding to nearest even. */
+	static short toHalf(float v) {
+		int bits = Float.floatToRawIntBits(v);
+		int sign = (bits >>> 16) & 0x8000;
+		int exp = ((bits >>> 23) & 0xFF) - 127 + 15;
+		int mantissa = bits & 0x7FFFFF;
+		if (((bits >>> 23) & 0xFF) == 0xFF) {
+			return (short) (sign | 0x7C00 | (mantissa != 0 ? 0x200 : 0));
+		}
+		if (exp >= 0x1F) {
+			return (short) (sign | 0x7C00);
+		}
+		if (exp <= 0) {
+			if (exp < -10) {
+				return (short) sign;
+			}
+			mantissa |= 0x800000;
+			int shift = 14 - exp;
+			int half = mantissa >>> shift;
+			int rem = mantissa & ((1 << shift) - 1);
+			int mid = 1 << (shift - 1);
+			if (rem > mid || (rem == mid && (half & 1) == 1)) {
+				half++;
+			}
+			return (short) (sign | half);
+		}
+		int half = (exp << 10) | (mantissa >>> 13);
+		int rem = mantissa & 0x1FFF;
+		if (rem > 0x1000 || (rem == 0x1000 && (half & 1) == 1)) {
+			half++;
+		}
+		return (short) (sign | half);
+	}
+
+}
