@@ -145,7 +145,7 @@ class CheckpointVariantsTest {
 		float[] logits = promptLogits(variant(bf16, TensorDType.BF16, 2, UnaryOperator.identity()));
 		// The same values, rounded to bfloat16 in Java and stored as F32: loading must give the same numbers.
 		float[] expected = promptLogits(variant(rounded, TensorDType.F32, 1, UnaryOperator.identity(),
-				v -> map(v, x -> Float.intBitsToFloat((SafetensorsWriter.toBfloat16(x) & 0xFFFF) << 16))));
+				v -> map(v, x -> Float.intBitsToFloat((SafetensorsWriter.toBfloat16((float) x) & 0xFFFF) << 16))));
 		assertThat(maxAbsDiff(logits, expected)).isLessThan(1e-5);
 		assertThat(maxAbsDiff(logits, referenceLogits)).isGreaterThan(0);
 	}
@@ -154,7 +154,7 @@ class CheckpointVariantsTest {
 	void f16WeightsLoadExactly(@TempDir Path f16, @TempDir Path rounded) throws IOException {
 		float[] logits = promptLogits(variant(f16, TensorDType.F16, 1, UnaryOperator.identity()));
 		float[] expected = promptLogits(variant(rounded, TensorDType.F32, 1, UnaryOperator.identity(),
-				v -> map(v, x -> halfToFloat(SafetensorsWriter.toHalf(x)))));
+				v -> map(v, x -> halfToFloat(SafetensorsWriter.toHalf((float) x)))));
 		assertThat(maxAbsDiff(logits, expected)).isLessThan(1e-5);
 	}
 
