@@ -354,7 +354,10 @@ final class Interpreter {
 				case "%":
 					return Math.floorMod(a, c);
 				case "**":
-					return c >= 0 ? (long) Math.pow(a, c) : Math.pow(a, c);
+					if (c >= 0) {
+						return (long) Math.pow(a, c);
+					}
+					break;
 				default:
 					break;
 			}
