@@ -96,7 +96,7 @@ public final class LlavaModel implements AutoCloseable {
 			WeightLoader loader = new WeightLoader(index, this.manager, this.dtype);
 			this.vision = new VisionTower(loader, this.config);
 			this.projector = new MultiModalProjector(loader, this.config);
-			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype);
+			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens());
 			this.parameterCount = loader.loadedParameters();
 		}
 		catch (RuntimeException ex) {

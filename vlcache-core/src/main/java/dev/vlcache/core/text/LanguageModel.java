@@ -46,9 +46,15 @@ public final class LanguageModel {
 
 	private final DataType dtype;
 
-	public LanguageModel(WeightLoader w, TextConfig c, boolean tieFallback, DataType dtype) {
+	private final int chunkTokens;
+
+	/**
+	 * @param chunkTokens query rows per prefill chunk, or 0 to size chunks by {@link #SCORE_ELEMENTS_PER_CHUNK}
+	 */
+	public LanguageModel(WeightLoader w, TextConfig c, boolean tieFallback, DataType dtype, int chunkTokens) {
 		this.config = c;
 		this.dtype = dtype;
+		this.chunkTokens = chunkTokens;
 		long v = c.vocabSize();
 		long d = c.hiddenSize();
 		this.embedTokens = w.load("text.embed_tokens.weight", v, d);
@@ -162,6 +168,9 @@ public final class LanguageModel {
 
 	/** Query rows per prefill chunk so that one chunk's scores stay within the memory budget. */
 	private int chunkSize(int t, int keys) {
+		if (this.chunkTokens > 0) {
+			return Math.min(t, this.chunkTokens);
+		}
 		long perRow = (long) this.config.numHeads() * Math.max(1, keys);
 		long rows = Math.max(1, SCORE_ELEMENTS_PER_CHUNK / perRow);
 		return (int) Math.min(t, Math.max(16, rows));
