@@ -1,0 +1,157 @@
+package dev.vlcache.benchmark;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import javax.imageio.ImageIO;
+
+import dev.vlcache.core.LlavaModel;
+import dev.vlcache.core.ModelOptions;
+import dev.vlcache.core.compression.CompressionOptions;
+import dev.vlcache.core.generation.GenerationRequest;
+import dev.vlcache.core.generation.GenerationResult;
+import dev.vlcache.core.generation.Generator;
+import dev.vlcache.core.generation.ImageInput;
+import dev.vlcache.core.generation.SamplingOptions;
+import dev.vlcache.core.template.ChatMessage;
+
+/**
+ * Prefill and decode throughput of the engine, full cache against VL-Cache at 10%, with warm-up, interleaved
+ * repeated runs and medians.
+ *
+ * <pre>
+ * mvn -q -pl vlcache-benchmark -am install -DskipTests
+ * mvn -q -pl vlcache-benchmark exec:exec -Dexec.args="--models fixture,qwen2-0.5b --runs 5"
+ * </pre>
+ */
+public final class ThroughputBenchmark {
+
+	private ThroughputBenchmark() {
+	}
+
+	public static void main(String[] args) throws IOException {
+		Map<String, String> options = parse(args);
+		List<String> models = List.of(options.getOrDefault("models", "fixture,qwen2-0.5b").split(","));
+		int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
+		int warmup = Integer.parseInt(options.getOrDefault("warmup", "2"));
+		int newTokens = Integer.parseInt(options.getOrDefault("new-tokens", "100"));
+		int images = Integer.parseInt(options.getOrDefault("images", "1"));
+		Path cache = Paths.get(options.getOrDefault("model-cache", "target/benchmark-models"));
+		StringBuilder table = new StringBuilder();
+		table.append("| model | policy | prompt tokens | prefill tokens/s | decode tokens/s | time to first token (ms) | KV bytes after / before |\n");
+		table.append("|---|---|---:|---:|---:|---:|---:|\n");
+		for (String name : models) {
+			Path folder = resolve(name.trim(), cache);
+			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions(options.getOrDefault("device", "auto"),
+					options.getOrDefault("dtype", "auto")))) {
+				Generator generator = new Generator(model);
+				boolean synthetic = name.trim().equals("qwen2-0.5b") || name.trim().equals("llava-7b-4-layers");
+				String question = options.getOrDefault("question",
+						synthetic ? "w3 w4 w5 w6 w7" : "what color is the circle ?");
+				List<ImageInput> inputs = new ArrayList<>();
+				for (int i = 0; i < images; i++) {
+					inputs.add(new ImageInput("image" + i, randomPng(i)));
+				}
+				SamplingOptions sampling = SamplingOptions.builder().maxNewTokens(newTokens).stopOnEos(false).build();
+				Map<String, CompressionOptions> policies = new LinkedHashMap<>();
+				policies.put("full", CompressionOptions.FULL);
+				policies.put("vl-cache 10%", CompressionOptions.builder().budgetRatio(0.1).build());
+				Map<String, List<GenerationResult>> results = new LinkedHashMap<>();
+				policies.keySet().forEach(k -> results.put(k, new ArrayList<>()));
+				for (int r = 0; r < warmup + runs; r++) {
+					// Interleave the policies so that machine noise hits both alike.
+					for (Map.Entry<String, CompressionOptions> p : policies.entrySet()) {
+						GenerationResult result = generator.generate(new GenerationRequest(
+								List.of(ChatMessage.user(question, images)), inputs, sampling, p.getValue()));
+						if (r >= warmup) {
+							results.get(p.getKey()).add(result);
+						}
+					}
+				}
+				for (Map.Entry<String, List<GenerationResult>> e : results.entrySet()) {
+					List<GenerationResult> rs = e.getValue();
+					GenerationResult any = rs.get(0);
+					double prefill = median(rs.stream().mapToDouble(x -> any.promptTokens() / (x.prefillNanos() / 1e9)).toArray());
+					double decode = median(rs.stream().mapToDouble(x -> 1e9 / x.decodeNanosPerToken()).toArray());
+					double ttft = median(rs.stream().mapToDouble(x -> x.firstTokenNanos() / 1e6).toArray());
+					table.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.1f | %.0f | %d / %d |%n", name, e.getKey(),
+							any.promptTokens(), prefill, decode, ttft, any.compression().kvBytesAfter(),
+							any.compression().kvBytesBefore()));
+				}
+			}
+		}
+		System.out.println();
+		System.out.println("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+				+ System.getProperty("os.arch") + ", Java " + System.getProperty("java.version") + "; medians of " + runs
+				+ " runs after " + warmup + " warm-up runs, " + newTokens + " new tokens, " + images + " image(s)");
+		System.out.println(table);
+		if (options.containsKey("out")) {
+			Files.writeString(Paths.get(options.get("out")), table.toString());
+		}
+	}
+
+	private static Path resolve(String name, Path cache) throws IOException {
+		switch (name) {
+			case "fixture":
+				return Paths.get(System.getProperty("vlcache.fixtures", "../shared/fixtures")).resolve("llava-tiny-clip-llama");
+			case "qwen2-0.5b":
+				return cached(SyntheticCheckpoint.QWEN2_0_5B, cache);
+			case "llava-7b-4-layers":
+				return cached(SyntheticCheckpoint.LLAVA_7B_4_LAYERS, cache);
+			default:
+				return Paths.get(name);
+		}
+	}
+
+	private static Path cached(SyntheticCheckpoint checkpoint, Path cache) throws IOException {
+		Path dir = cache.resolve(checkpoint.name());
+		if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
+			System.out.println("Writing random " + checkpoint.name() + " checkpoint to " + dir + " ...");
+			checkpoint.write(dir);
+		}
+		return dir;
+	}
+
+	private static byte[] randomPng(int seed) throws IOException {
+		SplittableRandom random = new SplittableRandom(seed);
+		java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(400, 300, java.awt.image.BufferedImage.TYPE_INT_RGB);
+		for (int y = 0; y < 300; y++) {
+			for (int x = 0; x < 400; x++) {
+				image.setRGB(x, y, random.nextInt(0x1000000));
+			}
+		}
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		ImageIO.write(image, "png", out);
+		return out.toByteArray();
+	}
+
+	static double median(double[] values) {
+		double[] v = values.clone();
+		Arrays.sort(v);
+		int n = v.length;
+		return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	}
+
+	private static Map<String, String> parse(String[] args) {
+		Map<String, String> out = new LinkedHashMap<>();
+		for (int i = 0; i < args.length; i++) {
+			if (args[i].startsWith("--")) {
+				String key = args[i].substring(2);
+				String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
+				out.put(key, value);
+			}
+		}
+		return out;
+	}
+
+}

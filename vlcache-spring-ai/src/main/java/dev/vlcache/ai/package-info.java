@@ -1,0 +1,7 @@
+/**
+ * Spring AI integration: {@link dev.vlcache.ai.VlCacheChatModel} and its options, without Spring Boot.
+ */
+@NullMarked
+package dev.vlcache.ai;
+
+import org.jspecify.annotations.NullMarked;
