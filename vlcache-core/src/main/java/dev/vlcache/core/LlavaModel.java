@@ -259,10 +259,17 @@ public final class LlavaModel implements AutoCloseable {
 		return this.language.embed(scope, ids);
 	}
 
+	/** Whether the model is loaded and can serve (not closed). */
+	public boolean isOpen() {
+		return this.manager.isOpen();
+	}
+
 	@Override
 	public void close() {
-		this.manager.close();
-		this.tokenizer.close();
+		if (this.manager.isOpen()) {
+			this.manager.close();
+			this.tokenizer.close();
+		}
 	}
 
 }

@@ -1,0 +1,286 @@
+package dev.vlcache.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration of the vlcache chat model, under {@code spring.ai.vlcache}. Values are checked at startup; an
+ * invalid one stops the application with a report naming the property, the value and the valid range.
+ */
+@ConfigurationProperties(prefix = VlCacheProperties.PREFIX)
+public class VlCacheProperties {
+
+	public static final String PREFIX = "spring.ai.vlcache";
+
+	/**
+	 * Folder of a Hugging Face LLaVA checkpoint (config.json, safetensors weights, tokenizer.json,
+	 * tokenizer_config.json or chat_template.json, preprocessor_config.json). When unset, the embedded demo model is
+	 * used if the vlcache-demo-model module is on the classpath.
+	 */
+	private @Nullable String model;
+
+	/**
+	 * Device to run on: auto (the first GPU when the PyTorch engine sees one, else the CPU), cpu, gpu or gpu:N.
+	 */
+	private String device = "auto";
+
+	/**
+	 * Compute dtype: auto (float32 on CPU, float16 on GPU), float32 or float16. BF16 checkpoints are converted while
+	 * loading; bfloat16 compute is not supported by DJL's PyTorch engine.
+	 */
+	private String dtype = "auto";
+
+	/**
+	 * Most generations that run at once; further requests wait for a free slot.
+	 */
+	private int maxConcurrentRequests = 1;
+
+	/**
+	 * How long a request waits for a free generation slot before failing as busy.
+	 */
+	private Duration acquireTimeout = Duration.ofSeconds(30);
+
+	/**
+	 * Query rows per prefill chunk, which bounds the attention memory of long prompts; 0 sizes chunks automatically.
+	 */
+	private int prefillChunkTokens = 0;
+
+	/**
+	 * Generation defaults, overridable per request through VlCacheChatOptions.
+	 */
+	private final Chat chat = new Chat();
+
+	/**
+	 * KV-cache compression defaults, overridable per request through VlCacheChatOptions.
+	 */
+	private final Compression compression = new Compression();
+
+	public @Nullable String getModel() {
+		return this.model;
+	}
+
+	public void setModel(@Nullable String model) {
+		this.model = model;
+	}
+
+	public String getDevice() {
+		return this.device;
+	}
+
+	public void setDevice(String device) {
+		this.device = device;
+	}
+
+	public String getDtype() {
+		return this.dtype;
+	}
+
+	public void setDtype(String dtype) {
+		this.dtype = dtype;
+	}
+
+	public int getMaxConcurrentRequests() {
+		return this.maxConcurrentRequests;
+	}
+
+	public void setMaxConcurrentRequests(int maxConcurrentRequests) {
+		this.maxConcurrentRequests = maxConcurrentRequests;
+	}
+
+	public Duration getAcquireTimeout() {
+		return this.acquireTimeout;
+	}
+
+	public void setAcquireTimeout(Duration acquireTimeout) {
+		this.acquireTimeout = acquireTimeout;
+	}
+
+	public int getPrefillChunkTokens() {
+		return this.prefillChunkTokens;
+	}
+
+	public void setPrefillChunkTokens(int prefillChunkTokens) {
+		this.prefillChunkTokens = prefillChunkTokens;
+	}
+
+	public Chat getChat() {
+		return this.chat;
+	}
+
+	public Compression getCompression() {
+		return this.compression;
+	}
+
+	/** Generation defaults. */
+	public static class Chat {
+
+		/**
+		 * Sampling temperature, at least 0; 0 is greedy decoding.
+		 */
+		private double temperature = 0.0;
+
+		/**
+		 * Sample only among the k most likely tokens; 0 for no limit.
+		 */
+		private int topK = 0;
+
+		/**
+		 * Nucleus sampling: sample among the smallest set of tokens whose probability reaches p, in (0, 1].
+		 */
+		private double topP = 1.0;
+
+		/**
+		 * Most tokens to generate per request, at least 1.
+		 */
+		private int maxTokens = 256;
+
+		/**
+		 * Random seed for sampling; unset for a different seed per request.
+		 */
+		private @Nullable Long seed;
+
+		/**
+		 * Strings that end generation when they appear in the output; they are not included in the answer.
+		 */
+		private List<String> stop = new ArrayList<>();
+
+		public double getTemperature() {
+			return this.temperature;
+		}
+
+		public void setTemperature(double temperature) {
+			this.temperature = temperature;
+		}
+
+		public int getTopK() {
+			return this.topK;
+		}
+
+		public void setTopK(int topK) {
+			this.topK = topK;
+		}
+
+		public double getTopP() {
+			return this.topP;
+		}
+
+		public void setTopP(double topP) {
+			this.topP = topP;
+		}
+
+		public int getMaxTokens() {
+			return this.maxTokens;
+		}
+
+		public void setMaxTokens(int maxTokens) {
+			this.maxTokens = maxTokens;
+		}
+
+		public @Nullable Long getSeed() {
+			return this.seed;
+		}
+
+		public void setSeed(@Nullable Long seed) {
+			this.seed = seed;
+		}
+
+		public List<String> getStop() {
+			return this.stop;
+		}
+
+		public void setStop(List<String> stop) {
+			this.stop = stop;
+		}
+
+	}
+
+	/** KV-cache compression defaults (see VLCACHE.md). */
+	public static class Compression {
+
+		/**
+		 * Compression policy applied after prefill: vl-cache, full, streaming-llm, h2o, snapkv or pyramidkv.
+		 */
+		private String policy = "vl-cache";
+
+		/**
+		 * Fraction of the prompt's KV cache kept, averaged over layers, in (0, 1].
+		 */
+		private double budgetRatio = 0.1;
+
+		/**
+		 * Query rows that score tokens: auto (the prompt positions after the last image) or a number of last prompt
+		 * positions, at least 1.
+		 */
+		private String scoringWindow = "auto";
+
+		/**
+		 * An attention weight counts as non-zero when it is at least this fraction of its row's maximum, in (0, 1).
+		 */
+		private double sparsityThreshold = 0.01;
+
+		/**
+		 * How VL-Cache shares the budget among layers: adaptive (by attention density), uniform or hybrid.
+		 */
+		private String allocation = "adaptive";
+
+		/**
+		 * The uniform share of hybrid allocation, in [0, 1].
+		 */
+		private double hybridUniformShare = 0.8;
+
+		public String getPolicy() {
+			return this.policy;
+		}
+
+		public void setPolicy(String policy) {
+			this.policy = policy;
+		}
+
+		public double getBudgetRatio() {
+			return this.budgetRatio;
+		}
+
+		public void setBudgetRatio(double budgetRatio) {
+			this.budgetRatio = budgetRatio;
+		}
+
+		public String getScoringWindow() {
+			return this.scoringWindow;
+		}
+
+		public void setScoringWindow(String scoringWindow) {
+			this.scoringWindow = scoringWindow;
+		}
+
+		public double getSparsityThreshold() {
+			return this.sparsityThreshold;
+		}
+
+		public void setSparsityThreshold(double sparsityThreshold) {
+			this.sparsityThreshold = sparsityThreshold;
+		}
+
+		public String getAllocation() {
+			return this.allocation;
+		}
+
+		public void setAllocation(String allocation) {
+			this.allocation = allocation;
+		}
+
+		public double getHybridUniformShare() {
+			return this.hybridUniformShare;
+		}
+
+		public void setHybridUniformShare(double hybridUniformShare) {
+			this.hybridUniformShare = hybridUniformShare;
+		}
+
+	}
+
+}

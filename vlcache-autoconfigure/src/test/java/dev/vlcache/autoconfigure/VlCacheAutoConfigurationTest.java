@@ -1,0 +1,166 @@
+package dev.vlcache.autoconfigure;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.ai.chat.messages.UserMessage;
+import org.springframework.ai.chat.model.ChatModel;
+import org.springframework.ai.chat.model.ChatResponse;
+import org.springframework.ai.chat.prompt.Prompt;
+import org.springframework.ai.content.Media;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.MimeTypeUtils;
+
+import dev.vlcache.ai.CompressionMetadata;
+import dev.vlcache.ai.VlCacheChatModel;
+import dev.vlcache.ai.VlCacheChatOptions;
+import dev.vlcache.core.LlavaModel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class VlCacheAutoConfigurationTest {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(VlCacheChatAutoConfiguration.class))
+		.withPropertyValues("spring.ai.vlcache.model=" + TestFixtures.checkpoint());
+
+	@Test
+	void activeWhenTheProviderPropertyIsAbsent() {
+		this.runner.run(context -> {
+			assertThat(context).hasSingleBean(VlCacheChatModel.class).hasSingleBean(LlavaModel.class);
+			assertThat(context.getBean(ChatModel.class)).isSameAs(context.getBean(VlCacheChatModel.class));
+		});
+	}
+
+	@Test
+	void activeWhenVlcacheIsSelected() {
+		this.runner.withPropertyValues("spring.ai.model.chat=vlcache")
+			.run(context -> assertThat(context).hasSingleBean(VlCacheChatModel.class));
+	}
+
+	@Test
+	void offWhenNoneOrAnotherProviderIsSelected() {
+		this.runner.withPropertyValues("spring.ai.model.chat=none").run(context -> {
+			assertThat(context).doesNotHaveBean(VlCacheChatModel.class).doesNotHaveBean(LlavaModel.class);
+			assertThat(context).hasNotFailed();
+		});
+		this.runner.withPropertyValues("spring.ai.model.chat=ollama")
+			.run(context -> assertThat(context).doesNotHaveBean(VlCacheChatModel.class));
+	}
+
+	@Test
+	void propertiesBindToTheDefaultOptions() {
+		this.runner
+			.withPropertyValues("spring.ai.vlcache.chat.temperature=0.7", "spring.ai.vlcache.chat.top-k=40",
+					"spring.ai.vlcache.chat.top-p=0.9", "spring.ai.vlcache.chat.max-tokens=7",
+					"spring.ai.vlcache.chat.seed=11", "spring.ai.vlcache.chat.stop=END,STOP",
+					"spring.ai.vlcache.compression.policy=snapkv", "spring.ai.vlcache.compression.budget-ratio=0.3",
+					"spring.ai.vlcache.compression.scoring-window=16",
+					"spring.ai.vlcache.compression.sparsity-threshold=0.05",
+					"spring.ai.vlcache.compression.allocation=hybrid",
+					"spring.ai.vlcache.compression.hybrid-uniform-share=0.5",
+					"spring.ai.vlcache.max-concurrent-requests=3", "spring.ai.vlcache.acquire-timeout=2s",
+					"spring.ai.vlcache.device=cpu", "spring.ai.vlcache.dtype=float32")
+			.run(context -> {
+				VlCacheChatModel chat = context.getBean(VlCacheChatModel.class);
+				VlCacheChatOptions o = chat.getOptions();
+				assertThat(o.getTemperature()).isEqualTo(0.7);
+				assertThat(o.getTopK()).isEqualTo(40);
+				assertThat(o.getTopP()).isEqualTo(0.9);
+				assertThat(o.getMaxTokens()).isEqualTo(7);
+				assertThat(o.getSeed()).isEqualTo(11L);
+				assertThat(o.getStopSequences()).containsExactly("END", "STOP");
+				assertThat(o.getPolicy()).isEqualTo("snapkv");
+				assertThat(o.getBudgetRatio()).isEqualTo(0.3);
+				assertThat(o.getScoringWindow()).isEqualTo("16");
+				assertThat(o.getSparsityThreshold()).isEqualTo(0.05);
+				assertThat(o.getAllocation()).isEqualTo("hybrid");
+				assertThat(o.getHybridUniformShare()).isEqualTo(0.5);
+				assertThat(chat.getMaxConcurrentRequests()).isEqualTo(3);
+				assertThat(chat.getModel().device().isGpu()).isFalse();
+			});
+	}
+
+	@Test
+	void requestOptionsOverrideThePropertiesFieldByField() {
+		this.runner.withPropertyValues("spring.ai.vlcache.chat.max-tokens=5", "spring.ai.vlcache.compression.budget-ratio=0.3")
+			.run(context -> {
+				VlCacheChatModel chat = context.getBean(VlCacheChatModel.class);
+				Media image = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(TestFixtures.image()).build();
+				ChatResponse response = chat.call(new Prompt(
+						UserMessage.builder().text("what color is the circle ?").media(List.of(image)).build(),
+						VlCacheChatOptions.builder().policy("h2o").build()));
+				CompressionMetadata c = response.getMetadata().get(VlCacheChatModel.METADATA_COMPRESSION);
+				assertThat(c.policy()).isEqualTo("h2o");
+				assertThat(c.budgetRatio()).isEqualTo(0.3);
+				assertThat(response.getMetadata().getUsage().getCompletionTokens()).isEqualTo(5);
+			});
+	}
+
+	@ParameterizedTest(name = "{0}={1}")
+	@CsvSource(delimiter = '|', value = { "compression.budget-ratio|0|(0, 1]", "compression.budget-ratio|1.5|(0, 1]",
+			"compression.sparsity-threshold|1|(0, 1)", "compression.scoring-window|0|>= 1",
+			"compression.scoring-window|wide|auto or an integer", "compression.policy|lru|vl-cache",
+			"compression.allocation|greedy|adaptive, uniform, hybrid", "compression.hybrid-uniform-share|2|[0, 1]",
+			"chat.temperature|-1|>= 0", "chat.top-p|0|(0, 1]", "chat.top-k|-2|>= 0", "chat.max-tokens|0|>= 1",
+			"max-concurrent-requests|0|>= 1", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
+			"dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0" })
+	void invalidPropertiesStopStartupNamingPropertyValueAndRange(String property, String value, String range) {
+		this.runner.withPropertyValues("spring.ai.vlcache." + property + "=" + value).run(context -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = new VlCacheFailureAnalyzer().analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("spring.ai.vlcache." + property)
+				.contains("'" + value + "'")
+				.contains(range);
+		});
+	}
+
+	@Test
+	void missingModelFolderIsReported() {
+		this.runner.withPropertyValues("spring.ai.vlcache.model=/no/such/checkpoint").run(context -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = new VlCacheFailureAnalyzer().analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains("/no/such/checkpoint").contains("does not exist");
+			assertThat(analysis.getAction()).contains("spring.ai.vlcache.model");
+		});
+	}
+
+	@Test
+	void brokenCheckpointIsReported(@TempDir Path empty) {
+		this.runner.withPropertyValues("spring.ai.vlcache.model=" + empty).run(context -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = new VlCacheFailureAnalyzer().analyze(context.getStartupFailure());
+			assertThat(analysis.getDescription()).contains(empty.toString()).contains("config.json");
+		});
+	}
+
+	@Test
+	void noModelAndNoDemoModelIsReported() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(VlCacheChatAutoConfiguration.class))
+			.run(context -> {
+				assertThat(context).hasFailed();
+				FailureAnalysis analysis = new VlCacheFailureAnalyzer().analyze(context.getStartupFailure());
+				assertThat(analysis.getDescription()).contains("spring.ai.vlcache.model is not set");
+			});
+	}
+
+	@Test
+	void aUserDefinedChatModelWins() {
+		this.runner.withBean("myChat", VlCacheChatModel.class,
+				() -> VlCacheChatModel.builder().model(LlavaModel.load(TestFixtures.checkpoint(),
+						dev.vlcache.core.ModelOptions.DEFAULT)).maxConcurrentRequests(4).build())
+			.run(context -> {
+				assertThat(context).hasSingleBean(VlCacheChatModel.class);
+				assertThat(context.getBean(VlCacheChatModel.class).getMaxConcurrentRequests()).isEqualTo(4);
+			});
+	}
+
+}
