@@ -42,8 +42,8 @@ public class VlCacheEndpoint {
 			Map<String, Object> m = new LinkedHashMap<>();
 			m.put("name", model.name());
 			m.put("folder", model.folder().toString());
-			m.put("device", model.device().toString());
-			m.put("dtype", model.dtype().toString().toLowerCase(java.util.Locale.ROOT));
+			m.put("device", model.deviceName());
+			m.put("dtype", model.dtypeName());
 			m.put("parameters", model.parameterCount());
 			m.put("decoder", config.text().family().name().toLowerCase(java.util.Locale.ROOT));
 			m.put("visionTower", config.vision().family().name().toLowerCase(java.util.Locale.ROOT));

@@ -41,8 +41,8 @@ public class VlCacheHealthIndicator extends AbstractHealthIndicator implements V
 		LlavaModel model = chat.getModel();
 		builder.withDetail("model", model.name())
 			.withDetail("folder", model.folder().toString())
-			.withDetail("device", model.device().toString())
-			.withDetail("dtype", model.dtype().toString().toLowerCase(java.util.Locale.ROOT))
+			.withDetail("device", model.deviceName())
+			.withDetail("dtype", model.dtypeName())
 			.withDetail("parameters", model.parameterCount())
 			.withDetail("kvCacheBytes", chat.kvBytesInFlight())
 			.withDetail("activeRequests", chat.activeRequests())

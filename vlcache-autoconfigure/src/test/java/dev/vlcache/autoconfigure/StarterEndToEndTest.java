@@ -106,7 +106,7 @@ class StarterEndToEndTest {
 		assertThat(vlcache.get("status").getAsString()).isEqualTo("UP");
 		JsonObject details = vlcache.getAsJsonObject("details");
 		assertThat(details.get("model").getAsString()).isEqualTo("llava-tiny-clip-llama");
-		assertThat(details.get("device").getAsString()).isEqualTo("cpu()");
+		assertThat(details.get("device").getAsString()).isEqualTo("cpu");
 		assertThat(details.get("dtype").getAsString()).isEqualTo("float32");
 		assertThat(details.get("parameters").getAsLong()).isGreaterThan(50_000);
 		assertThat(details.get("kvCacheBytes").getAsLong()).isZero();

@@ -140,6 +140,16 @@ public final class LlavaModel implements AutoCloseable {
 		return this.device;
 	}
 
+	/** {@code cpu} or {@code gpu:N}, as the {@code device} setting spells it. */
+	public String deviceName() {
+		return this.device.isGpu() ? "gpu:" + this.device.getDeviceId() : "cpu";
+	}
+
+	/** {@code float32} or {@code float16}, as the {@code dtype} setting spells it. */
+	public String dtypeName() {
+		return this.dtype == DataType.FLOAT16 ? "float16" : "float32";
+	}
+
 	public DataType dtype() {
 		return this.dtype;
 	}
