@@ -100,7 +100,7 @@ public final class ThroughputBenchmark {
 		}
 	}
 
-	private static Path resolve(String name, Path cache) throws IOException {
+	static Path resolve(String name, Path cache) throws IOException {
 		switch (name) {
 			case "fixture":
 				return Paths.get(System.getProperty("vlcache.fixtures", "../shared/fixtures")).resolve("llava-tiny-clip-llama");

@@ -71,6 +71,8 @@ public final class LlavaModel implements AutoCloseable {
 
 	private final long parameterCount;
 
+	private final long decoderParameterCount;
+
 	private final java.util.Set<Integer> eosTokenIds;
 
 	private LlavaModel(Path folder, ModelOptions options) {
@@ -96,8 +98,10 @@ public final class LlavaModel implements AutoCloseable {
 			WeightLoader loader = new WeightLoader(index, this.manager, this.dtype);
 			this.vision = new VisionTower(loader, this.config);
 			this.projector = new MultiModalProjector(loader, this.config);
+			long beforeDecoder = loader.loadedParameters();
 			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens());
 			this.parameterCount = loader.loadedParameters();
+			this.decoderParameterCount = this.parameterCount - beforeDecoder;
 		}
 		catch (RuntimeException ex) {
 			this.manager.close();
@@ -166,6 +170,11 @@ public final class LlavaModel implements AutoCloseable {
 	/** Native arrays currently alive under this model (weights plus in-flight requests); for leak checks. */
 	public int liveArrayCount() {
 		return this.manager.getManagedArrays().size();
+	}
+
+	/** Parameters of the language model alone (embeddings, decoder layers, LM head): what a decoding step reads. */
+	public long decoderParameterCount() {
+		return this.decoderParameterCount;
 	}
 
 	public TextTokenizer tokenizer() {

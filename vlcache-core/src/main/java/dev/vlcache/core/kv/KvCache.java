@@ -14,6 +14,10 @@ public final class KvCache implements AutoCloseable {
 
 	private final List<LayerKvCache> layers;
 
+	private KvCache(List<LayerKvCache> layers) {
+		this.layers = layers;
+	}
+
 	public KvCache(NDManager manager, int numLayers, long kvHeads, long headDim, DataType dtype, int initialCapacity) {
 		this.layers = new ArrayList<>(numLayers);
 		for (int i = 0; i < numLayers; i++) {
@@ -41,6 +45,18 @@ public final class KvCache implements AutoCloseable {
 	/** Entries held per layer. */
 	public int[] lengths() {
 		return this.layers.stream().mapToInt(LayerKvCache::length).toArray();
+	}
+
+	/**
+	 * An independent copy owned by {@code manager}, with room for {@code reserve} more entries per layer: lets
+	 * several policies compress the same prefilled cache (benchmarks, evaluations).
+	 */
+	public KvCache copy(NDManager manager, int reserve) {
+		List<LayerKvCache> copies = new ArrayList<>(this.layers.size());
+		for (LayerKvCache layer : this.layers) {
+			copies.add(layer.copy(manager, reserve));
+		}
+		return new KvCache(copies);
 	}
 
 	@Override

@@ -42,6 +42,21 @@ public final class LayerKvCache implements AutoCloseable {
 		this.positions = new int[capacity];
 	}
 
+	/** A copy of the held entries owned by {@code target}, with room for {@code reserve} more. */
+	LayerKvCache copy(NDManager target, int reserve) {
+		LayerKvCache copy = new LayerKvCache(target, this.kvHeads, this.headDim, this.dtype, this.length + reserve);
+		if (this.length > 0) {
+			try (NDManager scratch = target.newSubManager()) {
+				NDIndex held = new NDIndex(":, :{}", this.length);
+				copy.keys.set(held, this.keys.get(scratch, held));
+				copy.values.set(held, this.values.get(scratch, held));
+			}
+		}
+		System.arraycopy(this.positions, 0, copy.positions, 0, this.length);
+		copy.length = this.length;
+		return copy;
+	}
+
 	/** Entries held. */
 	public int length() {
 		return this.length;

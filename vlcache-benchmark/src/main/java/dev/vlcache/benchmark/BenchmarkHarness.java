@@ -1,0 +1,248 @@
+package dev.vlcache.benchmark;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import javax.imageio.ImageIO;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import dev.vlcache.core.LlavaModel;
+import dev.vlcache.core.ModelOptions;
+import dev.vlcache.core.compression.CacheCompressor;
+import dev.vlcache.core.compression.CompressionOptions;
+import dev.vlcache.core.compression.CompressionPolicies;
+import dev.vlcache.core.compression.CompressionReport;
+import dev.vlcache.core.compression.CompressionRun;
+import dev.vlcache.core.generation.Sampler;
+import dev.vlcache.core.image.ImageDecoder;
+import dev.vlcache.core.image.RgbImage;
+import dev.vlcache.core.kv.KvCache;
+import dev.vlcache.core.template.ChatMessage;
+import dev.vlcache.core.text.AttentionObserver;
+import dev.vlcache.core.tokenizer.EncodedPrompt;
+
+/**
+ * What VL-Cache buys in speed and memory, against the limit the hardware sets.
+ *
+ * <p>
+ * For every model shape and prompt length the prompt is prefilled once with every policy observing (their
+ * scoring is timed separately), then every (policy, budget) cell compresses its own copy of that cache and
+ * decodes the same tokens. Cells are interleaved and repeated, so that machine noise falls on all of them alike,
+ * and medians are reported. The limit is the bytes a decoding step must read (decoder weights plus the kept KV
+ * cache) divided by the memory bandwidth measured here.
+ *
+ * <pre>
+ * mvn -q install -DskipTests
+ * mvn -q -pl vlcache-benchmark exec:java -Dexec.mainClass=dev.vlcache.benchmark.BenchmarkHarness -Dexec.args="--mode quick"
+ * </pre>
+ */
+public final class BenchmarkHarness {
+
+	private static final List<String> POLICIES = List.of("vl-cache", "h2o", "snapkv", "pyramidkv", "streaming-llm");
+
+	private static final double[] BUDGETS = { 0.4, 0.1, 0.05 };
+
+	private BenchmarkHarness() {
+	}
+
+	record Config(String policy, double budget) {
+
+		CompressionOptions options() {
+			return this.policy.equals("full") ? CompressionOptions.FULL
+					: CompressionOptions.builder().policy(this.policy).budgetRatio(this.budget).build();
+		}
+
+	}
+
+	public static void main(String[] args) throws IOException {
+		Map<String, String> o = parse(args);
+		boolean full = o.getOrDefault("mode", "quick").equals("full");
+		List<String> shapes = List.of(o.getOrDefault("shapes", full ? "fixture,qwen2-0.5b,llava-7b-4-layers" : "fixture,qwen2-0.5b").split(","));
+		int[] lengths = Arrays.stream(o.getOrDefault("lengths", full ? "576,2880,8192,16384" : "576,2880").split(","))
+			.mapToInt(Integer::parseInt)
+			.toArray();
+		int runs = Integer.parseInt(o.getOrDefault("runs", full ? "5" : "3"));
+		int tokens = Integer.parseInt(o.getOrDefault("tokens", full ? "100" : "16"));
+		Path out = Paths.get(o.getOrDefault("out", "benchmarks"));
+		Path cache = Paths.get(o.getOrDefault("model-cache", "target/benchmark-models"));
+		String mode = full ? "full" : "quick";
+		Files.createDirectories(out);
+
+		List<Config> configs = new ArrayList<>();
+		configs.add(new Config("full", 1.0));
+		for (String p : POLICIES) {
+			for (double b : BUDGETS) {
+				configs.add(new Config(p, b));
+			}
+		}
+		List<BenchmarkCell> cells = new ArrayList<>();
+		double bandwidth;
+		try (NDManager probe = NDManager.newBaseManager("PyTorch")) {
+			bandwidth = MemoryBandwidth.measure(probe);
+		}
+		System.out.printf(Locale.ROOT, "Memory bandwidth (libtorch streaming read): %.1f GB/s%n", bandwidth / 1e9);
+		for (String shape : shapes) {
+			Path folder = ThroughputBenchmark.resolve(shape.trim(), cache);
+			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
+				boolean synthetic = !shape.trim().equals("fixture");
+				int[] shapeLengths = synthetic ? lengths : new int[] { 0 };
+				for (int length : shapeLengths) {
+					if (synthetic && length > model.config().text().maxPositionEmbeddings()) {
+						continue;
+					}
+					cells.addAll(measure(model, shape.trim(), synthetic, length, configs, runs, tokens, bandwidth));
+					BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens);
+				}
+			}
+		}
+		BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens);
+		System.out.println(Files.readString(out.resolve("results-" + mode + ".md")));
+	}
+
+	private static List<BenchmarkCell> measure(LlavaModel model, String shape, boolean synthetic, int length,
+			List<Config> configs, int runs, int tokens, double bandwidth) throws IOException {
+		int images = synthetic ? Math.max(1, Math.round(length / 576f)) : 1;
+		int words = synthetic ? Math.max(4, length - images * 576 - 2) : 0;
+		StringBuilder text = new StringBuilder();
+		for (int i = 0; i < words; i++) {
+			text.append(i == 0 ? "" : " ").append("w").append(3 + i % 1000);
+		}
+		String question = synthetic ? text.toString() : "what color is the circle ?";
+		EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user(question, images)), true, tokens);
+		List<RgbImage> rgb = new ArrayList<>();
+		for (int i = 0; i < images; i++) {
+			rgb.add(ImageDecoder.decode(randomPng(i), "image " + i));
+		}
+		int n = prompt.length();
+		System.out.printf(Locale.ROOT, "%s: %d prompt tokens (%d images)%n", shape, n, images);
+
+		double[] prefill = new double[runs];
+		for (int r = -1; r < runs; r++) {
+			try (NDManager scope = model.newRequestManager()) {
+				KvCache kv = model.newCache(scope, n);
+				long start = System.nanoTime();
+				prefill(model, scope, prompt, rgb, kv, AttentionObserver.NONE);
+				if (r >= 0) {
+					prefill[r] = (System.nanoTime() - start) / 1e6;
+				}
+			}
+		}
+		double prefillMillis = median(prefill);
+
+		List<CompressionRun> compressionRuns = new ArrayList<>();
+		for (Config c : configs) {
+			compressionRuns.add(CompressionPolicies.get(c.policy()).begin(prompt.layout(), c.options(), model.numLayers()));
+		}
+		Map<Config, double[]> decode = new LinkedHashMap<>();
+		Map<Config, double[]> selection = new LinkedHashMap<>();
+		Map<Config, CompressionReport> reports = new LinkedHashMap<>();
+		Map<Config, Long> peak = new LinkedHashMap<>();
+		for (Config c : configs) {
+			decode.put(c, new double[runs]);
+			selection.put(c, new double[runs]);
+		}
+		try (NDManager base = model.newRequestManager()) {
+			KvCache baseCache = model.newCache(base, n);
+			float[] logits = prefill(model, base, prompt, rgb, baseCache, new CompositeObserver(compressionRuns, n));
+			int first = Sampler.argmax(logits);
+			for (int r = -1; r < runs; r++) {
+				for (int i = 0; i < configs.size(); i++) {
+					Config c = configs.get(i);
+					PeakMemory.reset();
+					try (NDManager scope = base.newSubManager()) {
+						KvCache kv = baseCache.copy(scope, tokens);
+						CompressionReport report = CacheCompressor.apply(kv, compressionRuns.get(i), c.policy(),
+								c.options(), prompt.layout(), tokens);
+						long start = System.nanoTime();
+						int token = first;
+						for (int step = 0; step < tokens; step++) {
+							try (NDManager stepScope = scope.newSubManager()) {
+								NDArray embedding = model.embedTokens(stepScope, token);
+								token = Sampler.argmax(model.forward(stepScope, embedding, kv, n + step,
+										AttentionObserver.NONE, false).toFloatArray());
+							}
+						}
+						double perToken = (System.nanoTime() - start) / 1e6 / tokens;
+						if (r >= 0) {
+							decode.get(c)[r] = perToken;
+							selection.get(c)[r] = report.selectionNanos() / 1e6;
+						}
+						reports.put(c, report);
+					}
+					peak.merge(c, PeakMemory.peakBytes(), Math::max);
+				}
+			}
+		}
+		long weightBytes = model.decoderParameterCount() * 4;
+		double fullDecode = median(decode.get(configs.get(0)));
+		double fullE2e = prefillMillis + (tokens - 1) * fullDecode;
+		List<BenchmarkCell> cells = new ArrayList<>();
+		for (int i = 0; i < configs.size(); i++) {
+			Config c = configs.get(i);
+			CompressionReport report = reports.get(c);
+			double scoring = report.scoringNanos() / 1e6;
+			double select = median(selection.get(c));
+			double ttft = prefillMillis + scoring + select;
+			double step = median(decode.get(c));
+			cells.add(new BenchmarkCell(shape, n, c.policy(), c.budget(), prefillMillis, scoring, select, ttft, step,
+					ttft + (tokens - 1) * step, report.kvBytesBefore(), report.kvBytesAfter(), peak.get(c), weightBytes,
+					bandwidth, fullDecode, fullE2e));
+		}
+		return cells;
+	}
+
+	private static float[] prefill(LlavaModel model, NDManager scope, EncodedPrompt prompt, List<RgbImage> images,
+			KvCache cache, AttentionObserver observer) {
+		try (NDManager step = scope.newSubManager()) {
+			NDArray features = model.imageFeatures(model.pixelValues(step, images));
+			NDArray embeddings = model.inputEmbeddings(step, prompt, features);
+			return model.forward(step, embeddings, cache, 0, observer, false).toFloatArray();
+		}
+	}
+
+	static byte[] randomPng(int seed) throws IOException {
+		SplittableRandom random = new SplittableRandom(seed);
+		java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(400, 300,
+				java.awt.image.BufferedImage.TYPE_INT_RGB);
+		for (int y = 0; y < 300; y++) {
+			for (int x = 0; x < 400; x++) {
+				image.setRGB(x, y, random.nextInt(0x1000000));
+			}
+		}
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		ImageIO.write(image, "png", out);
+		return out.toByteArray();
+	}
+
+	static double median(double[] values) {
+		double[] v = values.clone();
+		Arrays.sort(v);
+		int k = v.length;
+		return k % 2 == 1 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
+	}
+
+	static Map<String, String> parse(String[] args) {
+		Map<String, String> out = new LinkedHashMap<>();
+		for (int i = 0; i < args.length; i++) {
+			if (args[i].startsWith("--")) {
+				String key = args[i].substring(2);
+				String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
+				out.put(key, value);
+			}
+		}
+		return out;
+	}
+
+}
