@@ -83,6 +83,33 @@ class ModelFamiliesTest {
 	}
 
 	@Test
+	void slidingWindowMasksAlikeInPrefillAndDecoding(@TempDir Path dir) throws IOException {
+		RandomCheckpoint checkpoint = new RandomCheckpoint("mistral", "clip_vision_model").text("sliding_window", 8);
+		try (LlavaModel model = LlavaModel.load(checkpoint.write(dir), new ModelOptions("cpu", "float32"));
+				NDManager scope = model.newRequestManager()) {
+			assertThat(model.config().text().slidingWindow()).isEqualTo(8);
+			List<RgbImage> images = List.of(image(7));
+			EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user("what color is the circle ?", 1)),
+					true, 0);
+			KvCache cache = model.newCache(scope, 4);
+			NDArray features = model.imageFeatures(model.pixelValues(scope, images));
+			model.forward(scope, model.inputEmbeddings(scope, prompt, features), cache, 0, AttentionObserver.NONE, false);
+			long[] continuation = { 19, 20, 21, 22 };
+			float[] step = null;
+			for (int i = 0; i < continuation.length; i++) {
+				step = model.forward(scope, model.embedTokens(scope, continuation[i]), cache, prompt.length() + i,
+						AttentionObserver.NONE, false).toFloatArray();
+			}
+			float[] fresh = lastLogits(model, scope, continuation, images);
+			for (int i = 0; i < fresh.length; i++) {
+				assertThat((double) step[i]).isCloseTo(fresh[i], org.assertj.core.data.Offset.offset(1e-4));
+			}
+			// The window masks old entries; the cache still holds all of them.
+			assertThat(cache.layer(0).length()).isEqualTo(prompt.length() + continuation.length);
+		}
+	}
+
+	@Test
 	void eachImageReplacesItsOwnPlaceholder(@TempDir Path dir) throws IOException {
 		try (LlavaModel model = LlavaModel.load(new RandomCheckpoint("qwen2", "siglip_vision_model").write(dir),
 				new ModelOptions("cpu", "float32")); NDManager scope = model.newRequestManager()) {

@@ -31,6 +31,8 @@ public final class LayerKvCache implements AutoCloseable {
 
 	private int[] positions;
 
+	private boolean compacted;
+
 	LayerKvCache(NDManager manager, long kvHeads, long headDim, DataType dtype, int initialCapacity) {
 		this.manager = manager;
 		this.kvHeads = kvHeads;
@@ -54,7 +56,13 @@ public final class LayerKvCache implements AutoCloseable {
 		}
 		System.arraycopy(this.positions, 0, copy.positions, 0, this.length);
 		copy.length = this.length;
+		copy.compacted = this.compacted;
 		return copy;
+	}
+
+	/** Whether entries were evicted, so that cache index and position may differ. */
+	public boolean isCompacted() {
+		return this.compacted;
 	}
 
 	/** Entries held. */
@@ -134,6 +142,7 @@ public final class LayerKvCache implements AutoCloseable {
 		this.keys = newKeys;
 		this.values = newValues;
 		this.positions = newPositions;
+		this.compacted |= keep.length < this.length;
 		this.length = keep.length;
 	}
 

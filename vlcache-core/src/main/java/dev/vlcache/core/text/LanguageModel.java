@@ -111,9 +111,24 @@ public final class LanguageModel {
 			try (NDManager chunkScope = scope.newSubManager()) {
 				NDArray x = embeddings.get(chunkScope, new NDIndex("{}:{}", start, end));
 				NDArray[] cosSin = this.rope.cosSin(chunkScope, position + start, end - start, this.dtype);
+				// The mask depends only on how many entries a layer holds, unless a sliding window meets evicted
+				// entries: layers of equal length (all of them during prefill) share one.
+				NDArray sharedMask = null;
+				int sharedLength = -1;
 				for (int l = 0; l < this.layers.size(); l++) {
 					LayerKvCache layerCache = cache.layer(l);
-					NDArray mask = mask(chunkScope, layerCache, end - start, position + start);
+					NDArray mask;
+					boolean positionsMatter = this.config.slidingWindow() != null && layerCache.isCompacted();
+					if (!positionsMatter && layerCache.length() == sharedLength) {
+						mask = sharedMask;
+					}
+					else {
+						mask = mask(chunkScope, layerCache, end - start, position + start);
+						if (!positionsMatter) {
+							sharedMask = mask;
+							sharedLength = layerCache.length();
+						}
+					}
 					x = this.layers.get(l).forward(chunkScope, x, layerCache, position + start, cosSin[0], cosSin[1],
 							mask, observer, promptLength);
 				}
