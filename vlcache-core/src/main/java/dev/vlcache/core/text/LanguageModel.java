@@ -129,8 +129,13 @@ public final class LanguageModel {
 							sharedLength = layerCache.length();
 						}
 					}
-					x = this.layers.get(l).forward(chunkScope, x, layerCache, position + start, cosSin[0], cosSin[1],
-							mask, observer, promptLength);
+					// Each layer's intermediates (scores alone are [heads, chunk, keys]) are freed before the next.
+					try (NDManager layerScope = chunkScope.newSubManager()) {
+						x.attach(layerScope);
+						x = this.layers.get(l).forward(layerScope, x, layerCache, position + start, cosSin[0], cosSin[1],
+								mask, observer, promptLength);
+						x.attach(chunkScope);
+					}
 				}
 				NDArray rows = allRows ? x : (end == t ? x.get(new NDIndex("-1:")) : null);
 				if (rows != null) {

@@ -1,7 +1,10 @@
 package dev.vlcache.core.vision;
 
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -75,6 +78,11 @@ public final class VisionTower {
 		}
 	}
 
+	/** A view of the selected positions that outlives {@code state}'s own handle. */
+	private NDArray select(NDArray state) {
+		return state.get(new NDIndex(this.dropFirst ? ":, 1:, :" : ":, 0:, :"));
+	}
+
 	public VisionConfig config() {
 		return this.config;
 	}
@@ -107,16 +115,25 @@ public final class VisionTower {
 		if (this.preLnWeight != null && this.preLnBias != null) {
 			x = dev.vlcache.core.nn.Ops.layerNorm(x, this.preLnWeight, this.preLnBias, this.config.layerNormEps());
 		}
-		List<NDArray> states = new ArrayList<>();
-		states.add(x);
-		for (VisionEncoderLayer layer : this.layers) {
-			x = layer.forward(x);
-			states.add(x);
+		NDManager scope = pixels.getManager();
+		Map<Integer, NDArray> kept = new HashMap<>();
+		if (this.featureStates.contains(0)) {
+			kept.put(0, select(x));
+		}
+		for (int i = 0; i < this.layers.size(); i++) {
+			// Free each layer's intermediates (attention is [images, heads, positions, positions]) before the next.
+			try (NDManager layerScope = scope.newSubManager()) {
+				x.attach(layerScope);
+				x = this.layers.get(i).forward(x);
+				x.attach(scope);
+			}
+			if (this.featureStates.contains(i + 1)) {
+				kept.put(i + 1, select(x));
+			}
 		}
 		NDList selected = new NDList();
 		for (int index : this.featureStates) {
-			NDArray s = states.get(index);
-			selected.add(this.dropFirst ? s.get(new NDIndex(":, 1:, :")) : s);
+			selected.add(kept.get(index));
 		}
 		return selected.size() == 1 ? selected.get(0) : NDArrays.concat(selected, -1);
 	}
