@@ -1,5 +1,6 @@
 package dev.vlcache.core.vision;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
