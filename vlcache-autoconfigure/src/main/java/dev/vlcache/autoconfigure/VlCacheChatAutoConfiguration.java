@@ -6,6 +6,7 @@ import java.nio.file.Paths;
 import java.util.Optional;
 
 import io.micrometer.observation.ObservationRegistry;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.ai.chat.observation.ChatModelObservationConvention;
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.core.io.ResourceLoader;
 
 import dev.vlcache.ai.VlCacheChatModel;
 import dev.vlcache.ai.VlCacheRequestListener;
@@ -43,9 +45,10 @@ public class VlCacheChatAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
-	public LlavaModel vlcacheLlavaModel(VlCacheProperties properties, Environment environment) {
+	public LlavaModel vlcacheLlavaModel(VlCacheProperties properties, Environment environment,
+			ResourceLoader resourceLoader) {
 		VlCachePropertiesValidator.validate(properties, environment::getProperty);
-		Path folder = modelFolder(properties);
+		Path folder = modelFolder(properties, resourceLoader.getClassLoader());
 		try {
 			return LlavaModel.load(folder, new ModelOptions(properties.getDevice(), properties.getDtype(),
 					properties.getPrefillChunkTokens()));
@@ -62,10 +65,11 @@ public class VlCacheChatAutoConfiguration {
 		}
 	}
 
-	private static Path modelFolder(VlCacheProperties properties) {
+	private static Path modelFolder(VlCacheProperties properties, @Nullable ClassLoader classLoader) {
 		String configured = properties.getModel();
 		if (configured == null || configured.isBlank()) {
-			Optional<EmbeddedModel> embedded = EmbeddedModel.find(VlCacheChatAutoConfiguration.class.getClassLoader());
+			Optional<EmbeddedModel> embedded = EmbeddedModel
+				.find(classLoader != null ? classLoader : VlCacheChatAutoConfiguration.class.getClassLoader());
 			return embedded.map(EmbeddedModel::folder)
 				.orElseThrow(() -> new VlCacheModelLoadException("",
 						VlCacheProperties.PREFIX + ".model is not set and no embedded demo model is on the classpath"));

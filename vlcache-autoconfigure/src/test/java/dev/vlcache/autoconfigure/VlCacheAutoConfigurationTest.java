@@ -15,7 +15,9 @@ import org.springframework.ai.chat.prompt.Prompt;
 import org.springframework.ai.content.Media;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.util.MimeTypeUtils;
 
 import dev.vlcache.ai.CompressionMetadata;
@@ -143,8 +145,19 @@ class VlCacheAutoConfigurationTest {
 	}
 
 	@Test
+	void withoutAModelFolderTheEmbeddedModelIsUsed() {
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(VlCacheChatAutoConfiguration.class))
+			.run(context -> {
+				assertThat(context).hasSingleBean(VlCacheChatModel.class);
+				assertThat(context.getBean(LlavaModel.class).folder()).isEqualTo(TestFixtures.checkpoint());
+			});
+	}
+
+	@Test
 	void noModelAndNoDemoModelIsReported() {
 		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(VlCacheChatAutoConfiguration.class))
+			.withClassLoader(new FilteredClassLoader(
+					new ClassPathResource("META-INF/services/dev.vlcache.core.EmbeddedModel")))
 			.run(context -> {
 				assertThat(context).hasFailed();
 				FailureAnalysis analysis = new VlCacheFailureAnalyzer().analyze(context.getStartupFailure());
