@@ -1,7 +1,10 @@
 package dev.vlcache.core.text;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 import org.jspecify.annotations.Nullable;
@@ -16,6 +19,12 @@ import dev.vlcache.core.nn.Ops;
  * layer's KV cache, RMSNorm, SwiGLU MLP.
  */
 final class DecoderLayer {
+
+	/**
+	 * Attention scores computed at once, in elements: 8M floats = 32 MiB, small enough that malloc reuses the
+	 * memory instead of mapping (and page-faulting) fresh pages for every block. Tests lower it to exercise blocking.
+	 */
+	static volatile long scoresPerBlock = 8L * 1024 * 1024;
 
 	private final TextConfig config;
 
@@ -99,31 +108,74 @@ final class DecoderLayer {
 		k = RotaryEmbedding.apply(k, cos, sin);
 		int firstQueryIndex = cache.length();
 		cache.append(k, v, position);
-		NDArray keys = cache.keys(scope);
-		NDArray values = cache.values(scope);
-		long n = keys.getShape().get(1);
-		int group = heads / kvHeads;
-		// Grouped-query attention without copying K/V per query head: fold the group into the row axis.
-		NDArray qg = q.reshape(kvHeads, group * t, hd);
-		NDArray scores = qg.matMul(keys.transpose(0, 2, 1)).mul(1.0 / Math.sqrt(hd)).reshape(kvHeads, group, t, n);
-		if (mask != null) {
-			scores = scores.add(mask);
-		}
-		NDArray probs = scores.softmax(-1);
-		int firstObserved = observer.firstObservedRow(promptLength);
-		int lastRow = firstQueryIndex + (int) t;
-		if (firstObserved < lastRow && firstQueryIndex < promptLength) {
-			int from = Math.max(firstObserved, firstQueryIndex);
-			NDArray rows = probs.reshape(heads, t, n).get(new ai.djl.ndarray.index.NDIndex(":, {}:, :", from - firstQueryIndex));
-			observer.onProbabilities(this.index, from, rows);
-		}
-		NDArray attn = probs.reshape(kvHeads, group * t, n).matMul(values).reshape(heads, t, hd).transpose(1, 0, 2)
-			.reshape(new Shape(t, heads * hd));
+		NDArray attn = attention(scope, q.mul(1.0 / Math.sqrt(hd)), cache.keys(scope), cache.values(scope),
+				firstQueryIndex, mask, observer, promptLength);
 		x = x.add(Ops.linear(attn, this.oWeight, this.oBias));
 		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
 		NDArray gate = Ops.activation(Ops.linear(h, this.gateWeight, this.gateBias), this.config.hiddenAct());
 		NDArray mlp = Ops.linear(gate.mul(Ops.linear(h, this.upWeight, this.upBias)), this.downWeight, this.downBias);
 		return x.add(mlp);
+	}
+
+	/**
+	 * Causal attention of the (pre-scaled) queries [heads, t, head dim] over the layer's keys and values
+	 * [kv heads, n, head dim], in blocks of query rows so that one block's scores stay within
+	 * {@link #scoresPerBlock}; each block only reads the keys its rows can see. Returns [t, heads x head dim].
+	 */
+	private NDArray attention(NDManager scope, NDArray q, NDArray keys, NDArray values, int firstQueryIndex,
+			@Nullable NDArray mask, AttentionObserver observer, int promptLength) {
+		int t = (int) q.getShape().get(1);
+		long n = keys.getShape().get(1);
+		int heads = this.config.numHeads();
+		int block = (int) Math.max(1, Math.min(t, scoresPerBlock / ((long) heads * n)));
+		if (block >= t) {
+			return attendBlock(q, keys, values, mask, firstQueryIndex, observer, promptLength);
+		}
+		NDList outputs = new NDList();
+		for (int a = 0; a < t; a += block) {
+			int b = Math.min(t, a + block);
+			long visible = Math.min(n, firstQueryIndex + b);
+			try (NDManager blockScope = scope.newSubManager()) {
+				NDArray out = attendBlock(q.get(blockScope, new NDIndex(":, {}:{}, :", a, b)),
+						keys.get(blockScope, new NDIndex(":, :{}, :", visible)),
+						values.get(blockScope, new NDIndex(":, :{}, :", visible)),
+						mask == null ? null : mask.get(blockScope, new NDIndex("{}:{}, :{}", a, b, visible)),
+						firstQueryIndex + a, observer, promptLength);
+				out.attach(scope);
+				outputs.add(out);
+			}
+		}
+		return NDArrays.concat(outputs, 0);
+	}
+
+	/** One block: rows {@code firstRow ..} (cache indices) attend over {@code keys}; returns [rows, heads x hd]. */
+	private NDArray attendBlock(NDArray q, NDArray keys, NDArray values, @Nullable NDArray mask, int firstRow,
+			AttentionObserver observer, int promptLength) {
+		int rows = (int) q.getShape().get(1);
+		long n = keys.getShape().get(1);
+		int heads = this.config.numHeads();
+		int kvHeads = this.config.numKvHeads();
+		long hd = this.config.headDim();
+		int group = heads / kvHeads;
+		// Grouped-query attention without copying K/V per query head: fold the group into the row axis.
+		NDArray scores = q.reshape(kvHeads, (long) group * rows, hd)
+			.matMul(keys.transpose(0, 2, 1))
+			.reshape(kvHeads, group, rows, n);
+		if (mask != null) {
+			scores.addi(mask);
+		}
+		NDArray probs = scores.softmax(-1);
+		int firstObserved = observer.firstObservedRow(promptLength);
+		if (firstObserved < firstRow + rows && firstRow < promptLength) {
+			int from = Math.max(firstObserved, firstRow);
+			observer.onProbabilities(this.index, from,
+					probs.reshape(heads, rows, n).get(new NDIndex(":, {}:, :", from - firstRow)));
+		}
+		return probs.reshape(kvHeads, (long) group * rows, n)
+			.matMul(values)
+			.reshape(heads, rows, hd)
+			.transpose(1, 0, 2)
+			.reshape(new Shape(rows, (long) heads * hd));
 	}
 
 }

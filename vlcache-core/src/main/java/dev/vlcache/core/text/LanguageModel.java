@@ -23,14 +23,17 @@ import dev.vlcache.core.nn.Ops;
  * final norm and LM head.
  *
  * <p>
- * A prompt is prefilled in chunks of query rows: each chunk runs through every layer before the next starts, so
- * that the attention scores held at once are [heads, chunk, keys] rather than [heads, n, n], and long prompts fit
- * in memory.
+ * A prompt is prefilled in chunks of tokens: each chunk runs through every layer before the next starts, and
+ * each layer computes attention in blocks of query rows, so that the scores held at once stay small (32 MiB)
+ * instead of [heads, n, n], and long prompts fit in memory.
  */
 public final class LanguageModel {
 
-	/** Budget for one chunk's attention scores, in elements (64M floats = 256 MiB). */
-	private static final long SCORE_ELEMENTS_PER_CHUNK = 64L * 1024 * 1024;
+	/** Budget for one chunk's mask, in elements (8M floats = 32 MiB). */
+	private static final long MASK_ELEMENTS_PER_CHUNK = 8L * 1024 * 1024;
+
+	/** Most tokens per prefill chunk: larger chunks no longer make the matrix products faster. */
+	private static final int MAX_CHUNK_TOKENS = 2048;
 
 	private final TextConfig config;
 
@@ -49,7 +52,7 @@ public final class LanguageModel {
 	private final int chunkTokens;
 
 	/**
-	 * @param chunkTokens query rows per prefill chunk, or 0 to size chunks by {@link #SCORE_ELEMENTS_PER_CHUNK}
+	 * @param chunkTokens tokens per prefill chunk, or 0 to size chunks automatically
 	 */
 	public LanguageModel(WeightLoader w, TextConfig c, boolean tieFallback, DataType dtype, int chunkTokens) {
 		this.config = c;
@@ -186,14 +189,16 @@ public final class LanguageModel {
 		return this.dtype == DataType.FLOAT32 ? mask : mask.toType(this.dtype, false);
 	}
 
-	/** Query rows per prefill chunk so that one chunk's scores stay within the memory budget. */
+	/**
+	 * Tokens per prefill chunk: large enough that the weights are read rarely, small enough that the chunk's mask
+	 * and activations stay small (attention itself is blocked inside each layer).
+	 */
 	private int chunkSize(int t, int keys) {
 		if (this.chunkTokens > 0) {
 			return Math.min(t, this.chunkTokens);
 		}
-		long perRow = (long) this.config.numHeads() * Math.max(1, keys);
-		long rows = Math.max(1, SCORE_ELEMENTS_PER_CHUNK / perRow);
-		return (int) Math.min(t, Math.max(16, rows));
+		long rows = MASK_ELEMENTS_PER_CHUNK / Math.max(1, keys);
+		return (int) Math.min(t, Math.max(64, Math.min(MAX_CHUNK_TOKENS, rows)));
 	}
 
 	public int numLayers() {
