@@ -73,8 +73,8 @@ public final class BenchmarkHarness {
 		int[] lengths = Arrays.stream(o.getOrDefault("lengths", full ? "576,2880,8192,16384" : "576,2880").split(","))
 			.mapToInt(Integer::parseInt)
 			.toArray();
-		int runs = Integer.parseInt(o.getOrDefault("runs", full ? "5" : "3"));
-		int tokens = Integer.parseInt(o.getOrDefault("tokens", full ? "100" : "16"));
+		int runs = Integer.parseInt(o.getOrDefault("runs", full ? "5" : "2"));
+		int tokens = Integer.parseInt(o.getOrDefault("tokens", full ? "100" : "8"));
 		Path out = Paths.get(o.getOrDefault("out", "benchmarks"));
 		Path cache = Paths.get(o.getOrDefault("model-cache", "target/benchmark-models"));
 		String mode = full ? "full" : "quick";
