@@ -207,9 +207,10 @@ class FixtureParityTest {
 					assertThat(report.sparsities()[l]).as("layer %d sparsity", l)
 						.isCloseTo(sparsityRef[l], org.assertj.core.data.Offset.offset(0.02));
 				}
+				double[][] scores = run.plan().scores();
 				for (int l = 0; l < this.model.numLayers(); l++) {
 					float[] scoresRef = SafetensorsFile.readFloats(this.tensors.get("vlcache_scores_layer_" + l));
-					assertClose("layer " + l + " scores", toFloats(scores(run, l)), scoresRef);
+					assertClose("layer " + l + " scores", toFloats(scores[l]), scoresRef);
 				}
 				assertThat(report.budgets()).as("layer budgets")
 					.containsExactly(ints(vl.getAsJsonArray("layer_budgets")));
@@ -228,20 +229,6 @@ class FixtureParityTest {
 				long perEntry = 2L * this.model.config().text().numKvHeads() * this.model.config().text().headDim() * 4;
 				long keptEntries = java.util.Arrays.stream(report.budgets()).sum();
 				assertThat(report.kvBytesAfter()).as("KV bytes after = kept entries' size").isEqualTo(keptEntries * perEntry);
-			}
-		}
-
-		private static double[] scores(CompressionRun run, int layer) {
-			try {
-				java.lang.reflect.Field f = run.getClass().getDeclaredField("statistics");
-				f.setAccessible(true);
-				Object stats = f.get(run);
-				java.lang.reflect.Method m = stats.getClass().getDeclaredMethod("scores", int.class);
-				m.setAccessible(true);
-				return (double[]) m.invoke(stats, layer);
-			}
-			catch (ReflectiveOperationException ex) {
-				throw new IllegalStateException(ex);
 			}
 		}
 

@@ -75,6 +75,15 @@ final class AttentionStatistics {
 		return this.scores[layer];
 	}
 
+	/** A copy of every layer's scores. */
+	double[][] allScores() {
+		double[][] copy = new double[this.scores.length][];
+		for (int l = 0; l < copy.length; l++) {
+			copy[l] = this.scores[l].clone();
+		}
+		return copy;
+	}
+
 	/** γ of a layer, or NaN when sparsity was not collected. */
 	double sparsity(int layer) {
 		double[] below = this.belowPerHead[layer];

@@ -1,5 +1,7 @@
 package dev.vlcache.core.compression;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What each layer keeps after prefill.
  *
@@ -8,8 +10,11 @@ package dev.vlcache.core.compression;
  * @param sparsity per layer, γ of the observed window, or NaN when the policy does not measure it
  * @param scoringWindow the number of query rows that scored tokens (0 when none)
  * @param scoringNanos time spent reducing attention rows into scores and sparsity during prefill
+ * @param scores per layer, the token scores the selection used (before any smoothing), or {@code null} for
+ * policies that score nothing
  */
-public record KeepPlan(int[][] kept, int[] budgets, double[] sparsity, int scoringWindow, long scoringNanos) {
+public record KeepPlan(int[][] kept, int[] budgets, double[] sparsity, int scoringWindow, long scoringNanos,
+		double @Nullable [][] scores) {
 
 	/** Keeps everything: the {@code full} policy. */
 	public static KeepPlan keepAll(int n, int numLayers) {
@@ -22,7 +27,7 @@ public record KeepPlan(int[][] kept, int[] budgets, double[] sparsity, int scori
 			budgets[l] = n;
 			sparsity[l] = Double.NaN;
 		}
-		return new KeepPlan(kept, budgets, sparsity, 0, 0);
+		return new KeepPlan(kept, budgets, sparsity, 0, 0, null);
 	}
 
 }

@@ -58,7 +58,7 @@ final class Policies {
 				for (int l = 0; l < numLayers; l++) {
 					kept[l] = TokenSelector.windowAndTopScores(s.scores(l), n, budgets[l], w);
 				}
-				return new KeepPlan(kept, budgets, gamma, w, s.nanos());
+				return new KeepPlan(kept, budgets, gamma, w, s.nanos(), s.allScores());
 			});
 		}
 
@@ -81,7 +81,7 @@ final class Policies {
 				for (int l = 0; l < numLayers; l++) {
 					kept[l] = TokenSelector.sinksAndRecent(n, budgets[l], SINK_TOKENS);
 				}
-				return new KeepPlan(kept, budgets, nanArray(numLayers), 0, 0);
+				return new KeepPlan(kept, budgets, nanArray(numLayers), 0, 0, null);
 			});
 		}
 
@@ -105,7 +105,7 @@ final class Policies {
 				for (int l = 0; l < numLayers; l++) {
 					kept[l] = TokenSelector.recentAndHeavyHitters(s.scores(l), n, budgets[l]);
 				}
-				return new KeepPlan(kept, budgets, nanArray(numLayers), n, s.nanos());
+				return new KeepPlan(kept, budgets, nanArray(numLayers), n, s.nanos(), s.allScores());
 			});
 		}
 
@@ -139,7 +139,7 @@ final class Policies {
 					double[] pooled = TokenSelector.maxPool(s.scores(l), SNAPKV_POOL);
 					kept[l] = TokenSelector.windowAndTopScores(pooled, n, budgets[l], w);
 				}
-				return new KeepPlan(kept, budgets, s.sparsities(), w, s.nanos());
+				return new KeepPlan(kept, budgets, s.sparsities(), w, s.nanos(), s.allScores());
 			});
 		}
 

@@ -71,7 +71,7 @@ class AttentionBlockingTest {
 			KeepPlan h2o = run.plan();
 			KeepPlan plan = vl.plan();
 			return new Outcome(logits, new KeepPlan(new int[][] { h2o.kept()[0], plan.kept()[1] }, plan.budgets(),
-					plan.sparsity(), plan.scoringWindow(), 0));
+					plan.sparsity(), plan.scoringWindow(), 0, null));
 		}
 	}
 
