@@ -16,6 +16,7 @@ import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.kv.LayerKvCache;
+import dev.vlcache.core.nn.LinearWeight;
 import dev.vlcache.core.nn.Ops;
 
 /**
@@ -41,7 +42,7 @@ public final class LanguageModel {
 
 	private final NDArray finalNorm;
 
-	private final NDArray lmHead;
+	private final LinearWeight lmHead;
 
 	private final List<DecoderLayer> layers = new ArrayList<>();
 
@@ -73,7 +74,7 @@ public final class LanguageModel {
 			}
 			head = this.embedTokens;
 		}
-		this.lmHead = head;
+		this.lmHead = new LinearWeight(head, null);
 		this.rope = new RotaryEmbedding(c);
 	}
 
@@ -157,7 +158,7 @@ public final class LanguageModel {
 	/** Final norm and LM head in float32, [rows, vocab]. */
 	private NDArray logits(NDArray hidden) {
 		NDArray normed = Ops.rmsNorm(hidden, this.finalNorm, this.config.rmsNormEps());
-		NDArray out = Ops.linear(normed, this.lmHead, null);
+		NDArray out = this.lmHead.apply(normed);
 		return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
 	}
 
