@@ -12,7 +12,6 @@ import org.jspecify.annotations.Nullable;
 import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.kv.LayerKvCache;
-import dev.vlcache.core.nn.LinearWeight;
 import dev.vlcache.core.nn.Ops;
 
 /**
@@ -35,19 +34,33 @@ final class DecoderLayer {
 
 	private final NDArray postAttentionNorm;
 
-	private final LinearWeight qProj;
+	private final NDArray qWeight;
 
-	private final LinearWeight kProj;
+	private final @Nullable NDArray qBias;
 
-	private final LinearWeight vProj;
+	private final NDArray kWeight;
 
-	private final LinearWeight oProj;
+	private final @Nullable NDArray kBias;
 
-	private final LinearWeight gateProj;
+	private final NDArray vWeight;
 
-	private final LinearWeight upProj;
+	private final @Nullable NDArray vBias;
 
-	private final LinearWeight downProj;
+	private final NDArray oWeight;
+
+	private final @Nullable NDArray oBias;
+
+	private final NDArray gateWeight;
+
+	private final NDArray upWeight;
+
+	private final NDArray downWeight;
+
+	private final @Nullable NDArray gateBias;
+
+	private final @Nullable NDArray upBias;
+
+	private final @Nullable NDArray downBias;
 
 	DecoderLayer(WeightLoader w, TextConfig c, int index) {
 		this.config = c;
@@ -59,20 +72,20 @@ final class DecoderLayer {
 		long f = c.intermediateSize();
 		this.inputNorm = w.load(p + "input_layernorm.weight", d);
 		this.postAttentionNorm = w.load(p + "post_attention_layernorm.weight", d);
-		this.qProj = new LinearWeight(w.load(p + "self_attn.q_proj.weight", qOut, d),
-				c.attentionBias() ? w.load(p + "self_attn.q_proj.bias", qOut) : null);
-		this.kProj = new LinearWeight(w.load(p + "self_attn.k_proj.weight", kvOut, d),
-				c.attentionBias() ? w.load(p + "self_attn.k_proj.bias", kvOut) : null);
-		this.vProj = new LinearWeight(w.load(p + "self_attn.v_proj.weight", kvOut, d),
-				c.attentionBias() ? w.load(p + "self_attn.v_proj.bias", kvOut) : null);
-		this.oProj = new LinearWeight(w.load(p + "self_attn.o_proj.weight", d, qOut),
-				c.outputBias() ? w.load(p + "self_attn.o_proj.bias", d) : null);
-		this.gateProj = new LinearWeight(w.load(p + "mlp.gate_proj.weight", f, d),
-				c.mlpBias() ? w.load(p + "mlp.gate_proj.bias", f) : null);
-		this.upProj = new LinearWeight(w.load(p + "mlp.up_proj.weight", f, d),
-				c.mlpBias() ? w.load(p + "mlp.up_proj.bias", f) : null);
-		this.downProj = new LinearWeight(w.load(p + "mlp.down_proj.weight", d, f),
-				c.mlpBias() ? w.load(p + "mlp.down_proj.bias", d) : null);
+		this.qWeight = w.load(p + "self_attn.q_proj.weight", qOut, d);
+		this.kWeight = w.load(p + "self_attn.k_proj.weight", kvOut, d);
+		this.vWeight = w.load(p + "self_attn.v_proj.weight", kvOut, d);
+		this.oWeight = w.load(p + "self_attn.o_proj.weight", d, qOut);
+		this.qBias = c.attentionBias() ? w.load(p + "self_attn.q_proj.bias", qOut) : null;
+		this.kBias = c.attentionBias() ? w.load(p + "self_attn.k_proj.bias", kvOut) : null;
+		this.vBias = c.attentionBias() ? w.load(p + "self_attn.v_proj.bias", kvOut) : null;
+		this.oBias = c.outputBias() ? w.load(p + "self_attn.o_proj.bias", d) : null;
+		this.gateWeight = w.load(p + "mlp.gate_proj.weight", f, d);
+		this.upWeight = w.load(p + "mlp.up_proj.weight", f, d);
+		this.downWeight = w.load(p + "mlp.down_proj.weight", d, f);
+		this.gateBias = c.mlpBias() ? w.load(p + "mlp.gate_proj.bias", f) : null;
+		this.upBias = c.mlpBias() ? w.load(p + "mlp.up_proj.bias", f) : null;
+		this.downBias = c.mlpBias() ? w.load(p + "mlp.down_proj.bias", d) : null;
 	}
 
 	/**
@@ -88,19 +101,19 @@ final class DecoderLayer {
 		int kvHeads = this.config.numKvHeads();
 		long hd = this.config.headDim();
 		NDArray h = Ops.rmsNorm(x, this.inputNorm, this.config.rmsNormEps());
-		NDArray q = this.qProj.apply(h).reshape(t, heads, hd).transpose(1, 0, 2);
-		NDArray k = this.kProj.apply(h).reshape(t, kvHeads, hd).transpose(1, 0, 2);
-		NDArray v = this.vProj.apply(h).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDArray q = Ops.linear(h, this.qWeight, this.qBias).reshape(t, heads, hd).transpose(1, 0, 2);
+		NDArray k = Ops.linear(h, this.kWeight, this.kBias).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDArray v = Ops.linear(h, this.vWeight, this.vBias).reshape(t, kvHeads, hd).transpose(1, 0, 2);
 		q = RotaryEmbedding.apply(q, cos, sin);
 		k = RotaryEmbedding.apply(k, cos, sin);
 		int firstQueryIndex = cache.length();
 		cache.append(k, v, position);
 		NDArray attn = attention(scope, q.mul(1.0 / Math.sqrt(hd)), cache.keys(scope), cache.values(scope),
 				firstQueryIndex, mask, observer, promptLength);
-		x = x.add(this.oProj.apply(attn));
+		x = x.add(Ops.linear(attn, this.oWeight, this.oBias));
 		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
-		NDArray gate = Ops.activation(this.gateProj.apply(h), this.config.hiddenAct());
-		NDArray mlp = this.downProj.apply(gate.mul(this.upProj.apply(h)));
+		NDArray gate = Ops.activation(Ops.linear(h, this.gateWeight, this.gateBias), this.config.hiddenAct());
+		NDArray mlp = Ops.linear(gate.mul(Ops.linear(h, this.upWeight, this.upBias)), this.downWeight, this.downBias);
 		return x.add(mlp);
 	}
 

@@ -16,7 +16,6 @@ import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.kv.LayerKvCache;
-import dev.vlcache.core.nn.LinearWeight;
 import dev.vlcache.core.nn.Ops;
 
 /**
@@ -42,7 +41,7 @@ public final class LanguageModel {
 
 	private final NDArray finalNorm;
 
-	private final LinearWeight lmHead;
+	private final NDArray lmHead;
 
 	private final List<DecoderLayer> layers = new ArrayList<>();
 
@@ -74,7 +73,7 @@ public final class LanguageModel {
 			}
 			head = this.embedTokens;
 		}
-		this.lmHead = new LinearWeight(head, null);
+		this.lmHead = head;
 		this.rope = new RotaryEmbedding(c);
 	}
 
@@ -158,7 +157,7 @@ public final class LanguageModel {
 	/** Final norm and LM head in float32, [rows, vocab]. */
 	private NDArray logits(NDArray hidden) {
 		NDArray normed = Ops.rmsNorm(hidden, this.finalNorm, this.config.rmsNormEps());
-		NDArray out = this.lmHead.apply(normed);
+		NDArray out = Ops.linear(normed, this.lmHead, null);
 		return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
 	}
 
