@@ -1,19 +1,14 @@
 package dev.vlcache.benchmark;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
-
-import javax.imageio.ImageIO;
 
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
@@ -30,8 +25,9 @@ import dev.vlcache.core.template.ChatMessage;
  * repeated runs and medians.
  *
  * <pre>
- * mvn -q -pl vlcache-benchmark -am install -DskipTests
- * mvn -q -pl vlcache-benchmark exec:exec -Dexec.args="--models fixture,qwen2-0.5b --runs 5"
+ * mvn -q install -DskipTests
+ * mvn -q -pl vlcache-benchmark exec:java -Dexec.mainClass=dev.vlcache.benchmark.ThroughputBenchmark \
+ *     -Dexec.args="--models fixture,qwen2-0.5b --runs 5"
  * </pre>
  */
 public final class ThroughputBenchmark {
@@ -40,7 +36,7 @@ public final class ThroughputBenchmark {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> options = parse(args);
+		Map<String, String> options = BenchmarkHarness.parse(args);
 		List<String> models = List.of(options.getOrDefault("models", "fixture,qwen2-0.5b").split(","));
 		int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
 		int warmup = Integer.parseInt(options.getOrDefault("warmup", "2"));
@@ -60,7 +56,7 @@ public final class ThroughputBenchmark {
 						synthetic ? "w3 w4 w5 w6 w7" : "what color is the circle ?");
 				List<ImageInput> inputs = new ArrayList<>();
 				for (int i = 0; i < images; i++) {
-					inputs.add(new ImageInput("image" + i, randomPng(i)));
+					inputs.add(new ImageInput("image" + i, BenchmarkHarness.randomPng(i)));
 				}
 				SamplingOptions sampling = SamplingOptions.builder().maxNewTokens(newTokens).stopOnEos(false).build();
 				Map<String, CompressionOptions> policies = new LinkedHashMap<>();
@@ -81,9 +77,9 @@ public final class ThroughputBenchmark {
 				for (Map.Entry<String, List<GenerationResult>> e : results.entrySet()) {
 					List<GenerationResult> rs = e.getValue();
 					GenerationResult any = rs.get(0);
-					double prefill = median(rs.stream().mapToDouble(x -> any.promptTokens() / (x.prefillNanos() / 1e9)).toArray());
-					double decode = median(rs.stream().mapToDouble(x -> 1e9 / x.decodeNanosPerToken()).toArray());
-					double ttft = median(rs.stream().mapToDouble(x -> x.firstTokenNanos() / 1e6).toArray());
+					double prefill = BenchmarkHarness.median(rs.stream().mapToDouble(x -> any.promptTokens() / (x.prefillNanos() / 1e9)).toArray());
+					double decode = BenchmarkHarness.median(rs.stream().mapToDouble(x -> 1e9 / x.decodeNanosPerToken()).toArray());
+					double ttft = BenchmarkHarness.median(rs.stream().mapToDouble(x -> x.firstTokenNanos() / 1e6).toArray());
 					table.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.1f | %.0f | %d / %d |%n", name, e.getKey(),
 							any.promptTokens(), prefill, decode, ttft, any.compression().kvBytesAfter(),
 							any.compression().kvBytesBefore()));
@@ -120,38 +116,6 @@ public final class ThroughputBenchmark {
 			checkpoint.write(dir);
 		}
 		return dir;
-	}
-
-	private static byte[] randomPng(int seed) throws IOException {
-		SplittableRandom random = new SplittableRandom(seed);
-		java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(400, 300, java.awt.image.BufferedImage.TYPE_INT_RGB);
-		for (int y = 0; y < 300; y++) {
-			for (int x = 0; x < 400; x++) {
-				image.setRGB(x, y, random.nextInt(0x1000000));
-			}
-		}
-		ByteArrayOutputStream out = new ByteArrayOutputStream();
-		ImageIO.write(image, "png", out);
-		return out.toByteArray();
-	}
-
-	static double median(double[] values) {
-		double[] v = values.clone();
-		Arrays.sort(v);
-		int n = v.length;
-		return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	}
-
-	private static Map<String, String> parse(String[] args) {
-		Map<String, String> out = new LinkedHashMap<>();
-		for (int i = 0; i < args.length; i++) {
-			if (args[i].startsWith("--")) {
-				String key = args[i].substring(2);
-				String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
-				out.put(key, value);
-			}
-		}
-		return out;
 	}
 
 }

@@ -50,6 +50,26 @@ class ModelFamiliesTest {
 		return model.forward(scope, embeddings, cache, 0, AttentionObserver.NONE, false).toFloatArray();
 	}
 
+	/** Prefills the prompt into {@code cache}, then feeds {@code continuation} one token at a time. */
+	private static float[] decodeThroughCache(LlavaModel model, NDManager scope, KvCache cache, EncodedPrompt prompt,
+			List<RgbImage> images, long[] continuation) {
+		NDArray features = model.imageFeatures(model.pixelValues(scope, images));
+		model.forward(scope, model.inputEmbeddings(scope, prompt, features), cache, 0, AttentionObserver.NONE, false);
+		float[] step = new float[0];
+		for (int i = 0; i < continuation.length; i++) {
+			step = model.forward(scope, model.embedTokens(scope, continuation[i]), cache, prompt.length() + i,
+					AttentionObserver.NONE, false).toFloatArray();
+		}
+		return step;
+	}
+
+	private static void assertSameLogits(float[] actual, float[] expected) {
+		assertThat(actual).hasSameSizeAs(expected);
+		for (int i = 0; i < expected.length; i++) {
+			assertThat((double) actual[i]).as("logit %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-4));
+		}
+	}
+
 	@ParameterizedTest(name = "{0} + {1}")
 	@CsvSource({ "llama, clip_vision_model", "qwen2, siglip_vision_model", "mistral, clip_vision_model",
 			"qwen2, clip_vision_model", "llama, siglip_vision_model" })
@@ -65,19 +85,11 @@ class ModelFamiliesTest {
 			EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user("what color is the circle ?", 2)),
 					true, 0);
 			KvCache cache = model.newCache(scope, 4);
-			NDArray features = model.imageFeatures(model.pixelValues(scope, images));
-			assertThat(features.getShape().get(1)).isEqualTo(model.config().imageTokensPerImage());
-			model.forward(scope, model.inputEmbeddings(scope, prompt, features), cache, 0, AttentionObserver.NONE, false);
+			assertThat(model.imageFeatures(model.pixelValues(scope, images)).getShape().get(1))
+				.isEqualTo(model.config().imageTokensPerImage());
 			long[] continuation = { 19, 20, 21 };
-			float[] step = null;
-			for (int i = 0; i < continuation.length; i++) {
-				step = model.forward(scope, model.embedTokens(scope, continuation[i]), cache, prompt.length() + i,
-						AttentionObserver.NONE, false).toFloatArray();
-			}
-			float[] fresh = lastLogits(model, scope, continuation, images);
-			for (int i = 0; i < fresh.length; i++) {
-				assertThat((double) step[i]).as("logit %d", i).isCloseTo(fresh[i], org.assertj.core.data.Offset.offset(1e-4));
-			}
+			float[] step = decodeThroughCache(model, scope, cache, prompt, images, continuation);
+			assertSameLogits(step, lastLogits(model, scope, continuation, images));
 			assertThat(cache.layer(0).capacity()).as("the cache grew past its initial room").isGreaterThan(4);
 		}
 	}
@@ -92,18 +104,9 @@ class ModelFamiliesTest {
 			EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user("what color is the circle ?", 1)),
 					true, 0);
 			KvCache cache = model.newCache(scope, 4);
-			NDArray features = model.imageFeatures(model.pixelValues(scope, images));
-			model.forward(scope, model.inputEmbeddings(scope, prompt, features), cache, 0, AttentionObserver.NONE, false);
 			long[] continuation = { 19, 20, 21, 22 };
-			float[] step = null;
-			for (int i = 0; i < continuation.length; i++) {
-				step = model.forward(scope, model.embedTokens(scope, continuation[i]), cache, prompt.length() + i,
-						AttentionObserver.NONE, false).toFloatArray();
-			}
-			float[] fresh = lastLogits(model, scope, continuation, images);
-			for (int i = 0; i < fresh.length; i++) {
-				assertThat((double) step[i]).isCloseTo(fresh[i], org.assertj.core.data.Offset.offset(1e-4));
-			}
+			float[] step = decodeThroughCache(model, scope, cache, prompt, images, continuation);
+			assertSameLogits(step, lastLogits(model, scope, continuation, images));
 			// The window masks old entries; the cache still holds all of them.
 			assertThat(cache.layer(0).length()).isEqualTo(prompt.length() + continuation.length);
 		}
