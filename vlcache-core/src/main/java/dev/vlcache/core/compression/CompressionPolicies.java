@@ -36,10 +36,6 @@ public final class CompressionPolicies {
 		return policy;
 	}
 
-	public static boolean exists(String name) {
-		return POLICIES.containsKey(name.trim().toLowerCase(Locale.ROOT));
-	}
-
 	public static List<String> names() {
 		List<String> names = new ArrayList<>(POLICIES.keySet());
 		names.sort(null);

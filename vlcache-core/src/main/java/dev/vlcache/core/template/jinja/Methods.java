@@ -1,7 +1,6 @@
 package dev.vlcache.core.template.jinja;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -262,10 +261,6 @@ final class Methods {
 			}
 		}
 		return sb.toString();
-	}
-
-	static Map<String, @Nullable Object> copyOf(Map<String, @Nullable Object> kwargs) {
-		return new LinkedHashMap<>(kwargs);
 	}
 
 }
