@@ -71,6 +71,14 @@ public final class Generator {
 		int n = prompt.length();
 		int contextLength = this.model.config().text().maxPositionEmbeddings();
 		int maxNew = Math.min(sampling.maxNewTokens(), contextLength - n);
+		if (cancelled.getAsBoolean()) {
+			// Cancelled while waiting: skip the prefill, which is the expensive part of a long prompt.
+			CompressionReport none = new CompressionReport(policy.name(), request.compression(), 0, n,
+					prompt.layout().imageTokenCount(), List.of(), 0, 0, 0, 0);
+			long now = System.nanoTime() - start;
+			return new GenerationResult("", new int[0], FinishReason.CANCELLED, n, prompt.layout().imageTokenCount(),
+					none, now, 0, 0, now);
+		}
 		long held = 0;
 		try (NDManager scope = this.model.newRequestManager()) {
 			KvCache cache = this.model.newCache(scope, n + maxNew);

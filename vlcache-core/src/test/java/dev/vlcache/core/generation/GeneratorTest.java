@@ -137,6 +137,18 @@ class GeneratorTest {
 	}
 
 	@Test
+	void cancelledBeforeStartingSkipsThePrefill() {
+		int before = model.liveArrayCount();
+		GenerationResult result = generator.generate(request(greedy(12), CompressionOptions.DEFAULT_VL_CACHE),
+				TokenListener.NONE, () -> true);
+		assertThat(result.finishReason()).isEqualTo(FinishReason.CANCELLED);
+		assertThat(result.completionTokens()).isZero();
+		assertThat(result.compression().layers()).isEmpty();
+		assertThat(result.compression().kvBytesBefore()).isZero();
+		assertThat(model.liveArrayCount()).isEqualTo(before);
+	}
+
+	@Test
 	void badRequestsFailClearlyAndTheModelKeepsServing() {
 		assertThatThrownBy(() -> generator.generate(new GenerationRequest(
 				List.of(ChatMessage.user("what color is the circle ?", 1)),
