@@ -168,6 +168,9 @@ public final class LanguageModel {
 	 */
 	private @Nullable NDArray mask(NDManager scope, LayerKvCache cache, int t, int firstPosition) {
 		Integer window = this.config.slidingWindow();
+		if (t == 1 && window == null) {
+			return null;
+		}
 		int existing = cache.length();
 		int keys = existing + t;
 		int[] positions = cache.positions();
