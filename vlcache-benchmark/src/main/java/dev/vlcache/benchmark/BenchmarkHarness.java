@@ -18,6 +18,7 @@ import javax.imageio.ImageIO;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import dev.vlcache.core.runtime.CommandLineArguments;
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.core.compression.CacheCompressor;
@@ -31,6 +32,7 @@ import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.template.ChatMessage;
 import dev.vlcache.core.text.AttentionObserver;
+import dev.vlcache.core.text.CompositeObserver;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
 
 /**
@@ -67,7 +69,7 @@ public final class BenchmarkHarness {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> o = parse(args);
+		Map<String, String> o = CommandLineArguments.parse(args);
 		boolean full = o.getOrDefault("mode", "quick").equals("full");
 		List<String> shapes = List.of(o.getOrDefault("shapes", full ? "fixture,qwen2-0.5b,llava-7b-4-layers" : "fixture,qwen2-0.5b").split(","));
 		int[] lengths = Arrays.stream(o.getOrDefault("lengths", full ? "576,2880,8192,16384" : "576,2880").split(","))
@@ -233,16 +235,5 @@ public final class BenchmarkHarness {
 		return k % 2 == 1 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 	}
 
-	static Map<String, String> parse(String[] args) {
-		Map<String, String> out = new LinkedHashMap<>();
-		for (int i = 0; i < args.length; i++) {
-			if (args[i].startsWith("--")) {
-				String key = args[i].substring(2);
-				String value = i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "true";
-				out.put(key, value);
-			}
-		}
-		return out;
-	}
 
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.vlcache.core.runtime.CommandLineArguments;
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.core.compression.CompressionOptions;
@@ -36,7 +37,7 @@ public final class ThroughputBenchmark {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> options = BenchmarkHarness.parse(args);
+		Map<String, String> options = CommandLineArguments.parse(args);
 		List<String> models = List.of(options.getOrDefault("models", "fixture,qwen2-0.5b").split(","));
 		int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
 		int warmup = Integer.parseInt(options.getOrDefault("warmup", "2"));

@@ -1,20 +1,19 @@
-package dev.vlcache.benchmark;
+package dev.vlcache.core.text;
 
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 
-import dev.vlcache.core.text.AttentionObserver;
 
 /** Feeds one prefill's attention rows to several policies at once, each from its own first row. */
-final class CompositeObserver implements AttentionObserver {
+public final class CompositeObserver implements AttentionObserver {
 
 	private final List<? extends AttentionObserver> observers;
 
 	private final int promptLength;
 
-	CompositeObserver(List<? extends AttentionObserver> observers, int promptLength) {
+	public CompositeObserver(List<? extends AttentionObserver> observers, int promptLength) {
 		this.observers = observers;
 		this.promptLength = promptLength;
 	}

@@ -1,0 +1,34 @@
+package dev.vlcache.demo.task;
+
+/**
+ * The nine regions of a page, named by row (top, middle, bottom) and column (left, center, right), which answer
+ * "where is ..." questions. The 16 cells per side split 5 / 6 / 5.
+ */
+public final class Region {
+
+	private static final String[] ROWS = { "top", "middle", "bottom" };
+
+	private static final String[] COLUMNS = { "left", "center", "right" };
+
+	private Region() {
+	}
+
+	/** The two-word answer for a cell, e.g. {@code top left}. */
+	public static String of(int row, int column, int cells) {
+		return ROWS[band(row, cells)] + " " + COLUMNS[band(column, cells)];
+	}
+
+	private static int band(int index, int cells) {
+		int edge = (cells * 5 + 8) / 16;
+		return index < edge ? 0 : index >= cells - edge ? 2 : 1;
+	}
+
+	static String[] rows() {
+		return ROWS.clone();
+	}
+
+	static String[] columns() {
+		return COLUMNS.clone();
+	}
+
+}

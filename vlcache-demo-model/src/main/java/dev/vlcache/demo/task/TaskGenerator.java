@@ -1,0 +1,150 @@
+package dev.vlcache.demo.task;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Generates pages and questions from a seed: the same seed gives the same samples, in the same order, on every
+ * machine.
+ *
+ * <p>
+ * A page holds gray distractor shapes and, for most questions, exactly one coloured shape among them (on one of
+ * the pages when there are several): its colour, shape, letter or place is the answer, so each short answer
+ * depends on one image token among hundreds. Counting questions ask how many shapes are coloured (one to four);
+ * a description lists every shape of a page. Telling the coloured shape from gray ones needs no knowledge of the
+ * question, which a model this small learns within its training budget; telling apart objects by what the
+ * question names did not (see the README).
+ */
+public final class TaskGenerator {
+
+	private static final String[] NUMBERS = { "zero", "one", "two", "three", "four", "five", "six" };
+
+	private static final QuestionKind[] SHORT_KINDS = { QuestionKind.COLOUR, QuestionKind.SHAPE, QuestionKind.LETTER,
+			QuestionKind.POSITION, QuestionKind.COUNT };
+
+	private static final int MAX_COLOURED = 4;
+
+	private final SplittableRandom random;
+
+	public TaskGenerator(long seed) {
+		this.random = new SplittableRandom(seed);
+	}
+
+	/** Number words the counting answers use, indexed by count. */
+	public static List<String> numbers() {
+		return List.of(NUMBERS);
+	}
+
+	/**
+	 * The next test question: a sixth describe one page, the rest ask a short question about one page (half of
+	 * them) or two to four pages.
+	 */
+	public TaskSample sample() {
+		QuestionKind kind = this.random.nextInt(6) == 0 ? QuestionKind.DESCRIBE
+				: SHORT_KINDS[this.random.nextInt(SHORT_KINDS.length)];
+		int images = kind == QuestionKind.DESCRIBE ? 1 : imageCount();
+		int coloured = kind == QuestionKind.COUNT || kind == QuestionKind.DESCRIBE ? 1 + this.random.nextInt(MAX_COLOURED)
+				: 1;
+		return question(pages(images, coloured, Integer.MAX_VALUE), kind);
+	}
+
+	/** Several questions about the same one to four pages, for training with multi-turn conversations. */
+	public List<TaskSample> conversation(int turns) {
+		return conversation(turns, imageCount(), Integer.MAX_VALUE);
+	}
+
+	/**
+	 * Several questions about the same {@code images} pages of at most {@code maxObjects} shapes each: a training
+	 * curriculum starts with few distractors.
+	 */
+	public List<TaskSample> conversation(int turns, int images, int maxObjects) {
+		// Mostly one coloured shape, so that every kind of question fits; sometimes several, for counting.
+		int coloured = this.random.nextInt(10) < 7 ? 1 : 2 + this.random.nextInt(MAX_COLOURED - 1);
+		List<Scene> scenes = pages(images, coloured, maxObjects);
+		List<TaskSample> out = new ArrayList<>();
+		for (int i = 0; i < turns; i++) {
+			QuestionKind kind;
+			if (coloured > 1) {
+				kind = images == 1 && this.random.nextInt(3) == 0 ? QuestionKind.DESCRIBE : QuestionKind.COUNT;
+			}
+			else {
+				kind = images == 1 && this.random.nextInt(6) == 0 ? QuestionKind.DESCRIBE
+						: SHORT_KINDS[this.random.nextInt(SHORT_KINDS.length)];
+			}
+			out.add(question(scenes, kind));
+		}
+		return out;
+	}
+
+	/** A page with {@code objects} shapes at distinct random cells, the first {@code coloured} of them coloured. */
+	public Scene scene(int objects, int coloured) {
+		List<SceneObject> out = new ArrayList<>();
+		List<Colour> colours = new ArrayList<>(Colour.vivid());
+		boolean[] used = new boolean[Scene.CELLS * Scene.CELLS];
+		while (out.size() < objects) {
+			int cell = this.random.nextInt(used.length);
+			if (used[cell]) {
+				continue;
+			}
+			used[cell] = true;
+			Colour colour = out.size() < coloured ? colours.remove(this.random.nextInt(colours.size())) : Colour.GRAY;
+			out.add(new SceneObject(colour, pick(Shape.values()),
+					Glyphs.LETTERS.get(this.random.nextInt(Glyphs.LETTERS.size())), cell / Scene.CELLS,
+					cell % Scene.CELLS));
+		}
+		return new Scene(out);
+	}
+
+	private int imageCount() {
+		return this.random.nextBoolean() ? 1 : 2 + this.random.nextInt(3);
+	}
+
+	/** Pages with {@code coloured} coloured shapes spread over them and gray distractors on each. */
+	private List<Scene> pages(int images, int coloured, int maxObjects) {
+		int[] colouredOn = new int[images];
+		for (int i = 0; i < coloured; i++) {
+			colouredOn[this.random.nextInt(images)]++;
+		}
+		List<Scene> scenes = new ArrayList<>();
+		for (int i = 0; i < images; i++) {
+			int gray = images == 1 ? 3 + this.random.nextInt(5) : 1 + this.random.nextInt(3);
+			int objects = Math.max(colouredOn[i], Math.min(maxObjects, colouredOn[i] + gray));
+			scenes.add(scene(objects, colouredOn[i]));
+		}
+		return scenes;
+	}
+
+	private TaskSample question(List<Scene> scenes, QuestionKind kind) {
+		List<SceneObject> coloured = scenes.stream()
+			.flatMap(s -> s.objects().stream())
+			.filter(o -> o.colour() != Colour.GRAY)
+			.toList();
+		String colourWord = this.random.nextBoolean() ? "colour" : "color";
+		String coloured1 = colourWord + "ed";
+		if (kind == QuestionKind.DESCRIBE) {
+			return new TaskSample(scenes, kind, "Describe the image.", scenes.get(0).describe());
+		}
+		if (kind == QuestionKind.COUNT) {
+			return new TaskSample(scenes, kind, "How many shapes are " + coloured1 + "?", NUMBERS[coloured.size()]);
+		}
+		if (coloured.size() != 1) {
+			throw new IllegalStateException("a " + kind + " question needs exactly one coloured shape");
+		}
+		SceneObject t = coloured.get(0);
+		return switch (kind) {
+			case COLOUR -> new TaskSample(scenes, kind, "What " + colourWord + " is the shape that is not gray?",
+					t.colour().word());
+			case SHAPE -> new TaskSample(scenes, kind, "Which shape is " + coloured1 + "?", t.shape().word());
+			case LETTER -> new TaskSample(scenes, kind, "What letter is on the " + coloured1 + " shape?",
+					t.letterWord());
+			case POSITION -> new TaskSample(scenes, kind, "Where is the " + coloured1 + " shape?", t.region());
+			default -> throw new IllegalStateException(kind.name());
+		};
+	}
+
+	private <T> T pick(T[] values) {
+		return values[this.random.nextInt(values.length)];
+	}
+
+}

@@ -1,0 +1,70 @@
+package dev.vlcache.demo.model;
+
+import java.io.OutputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vlcache.core.EmbeddedModel;
+import dev.vlcache.core.LlavaModel;
+import dev.vlcache.core.ModelOptions;
+import dev.vlcache.core.template.ChatMessage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DemoModelTest {
+
+	@Test
+	void isTheEmbeddedModelOnTheClassPathAndLoadsLikeAnyCheckpoint() {
+		EmbeddedModel embedded = EmbeddedModel.find(getClass().getClassLoader()).orElseThrow();
+		assertThat(embedded).isInstanceOf(DemoModel.class);
+		assertThat(embedded.name()).isEqualTo("vlcache-demo");
+		try (LlavaModel model = LlavaModel.load(embedded.folder(), new ModelOptions("cpu", "float32"))) {
+			assertThat(model.config().vision().numPositions()).isEqualTo(256);
+			assertThat(model.promptEncoder()
+				.encode(List.of(ChatMessage.user("What colour is the circle?", 2)), true, 0)
+				.layout()
+				.imageTokenCount()).isEqualTo(512);
+		}
+	}
+
+	@Test
+	void isCopiedOutOfAJarIntoAFolder(@TempDir Path dir) throws Exception {
+		Path source = new DemoModel().folder();
+		Path jar = dir.resolve("demo.jar");
+		try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+			for (String name : DemoModel.FILES) {
+				out.putNextEntry(new JarEntry(DemoModel.RESOURCES + name));
+				Files.copy(source.resolve(name), out);
+				out.closeEntry();
+			}
+		}
+		try (URLClassLoader loader = new URLClassLoader(new URL[] { jar.toUri().toURL() }, null)) {
+			Path extracted = DemoModel.locate(loader);
+			assertThat(extracted).isNotEqualTo(source);
+			for (String name : DemoModel.FILES) {
+				assertThat(extracted.resolve(name)).hasSameBinaryContentAs(source.resolve(name));
+			}
+		}
+	}
+
+	@Test
+	void aJarWithoutTheCheckpointIsReportedByName(@TempDir Path dir) throws Exception {
+		Path jar = dir.resolve("empty.jar");
+		try (OutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+			out.flush();
+		}
+		try (URLClassLoader loader = new URLClassLoader(new URL[] { jar.toUri().toURL() }, null)) {
+			assertThatThrownBy(() -> DemoModel.locate(loader)).hasMessageContaining("dev/vlcache/demo/model/config.json");
+		}
+	}
+
+}

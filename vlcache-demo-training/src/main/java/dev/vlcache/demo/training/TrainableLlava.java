@@ -1,0 +1,338 @@
+package dev.vlcache.demo.training;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+
+import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.core.config.LlavaConfig;
+import dev.vlcache.core.config.TextConfig;
+import dev.vlcache.core.config.VisionConfig;
+import dev.vlcache.core.nn.Ops;
+import dev.vlcache.core.text.RotaryEmbedding;
+
+/**
+ * The demo model's parameters, under their Hugging Face names, and a batched forward pass through the same
+ * architecture the inference engine runs (SigLIP tower, LLaVA projector, Llama decoder), differentiable with DJL's
+ * autograd. A parity test checks that a checkpoint exported from here and loaded by the engine gives the same
+ * logits.
+ */
+final class TrainableLlava implements AutoCloseable {
+
+	private static final String LM = "language_model.model.";
+
+	private static final String VM = "vision_tower.vision_model.";
+
+	/** The decoder's word embeddings, which stage 1 aligns image tokens to. */
+	static final String EMBEDDINGS = LM + "embed_tokens.weight";
+
+	private final LlavaConfig config;
+
+	private final NDManager manager;
+
+	private final Map<String, NDArray> parameters = new LinkedHashMap<>();
+
+	private final RotaryEmbedding rope;
+
+	/** Fresh parameters drawn from {@code seed}. */
+	TrainableLlava(LlavaConfig config, NDManager parent, long seed) {
+		this.config = config;
+		this.manager = parent.newSubManager();
+		this.rope = new RotaryEmbedding(config.text());
+		SplittableRandom random = new SplittableRandom(seed);
+		TextConfig t = config.text();
+		VisionConfig v = config.vision();
+		int d = t.hiddenSize();
+		int f = t.intermediateSize();
+		int dv = v.hiddenSize();
+		int fv = v.intermediateSize();
+		int p = v.patchSize();
+		int layersScale = 2 * t.numLayers();
+		// Unit-norm rows: with a tied head, logits start near unit scale.
+		normal(random, EMBEDDINGS, 1 / Math.sqrt(d), t.vocabSize(), d);
+		if (!t.tieWordEmbeddings()) {
+			normal(random, "language_model.lm_head.weight", 1 / Math.sqrt(d), t.vocabSize(), d);
+		}
+		constant(LM + "norm.weight", 1, d);
+		for (int l = 0; l < t.numLayers(); l++) {
+			String q = LM + "layers." + l + ".";
+			constant(q + "input_layernorm.weight", 1, d);
+			constant(q + "post_attention_layernorm.weight", 1, d);
+			normal(random, q + "self_attn.q_proj.weight", 1 / Math.sqrt(d), d, d);
+			normal(random, q + "self_attn.k_proj.weight", 1 / Math.sqrt(d), d, d);
+			normal(random, q + "self_attn.v_proj.weight", 1 / Math.sqrt(d), d, d);
+			normal(random, q + "self_attn.o_proj.weight", 1 / Math.sqrt(d * layersScale), d, d);
+			normal(random, q + "mlp.gate_proj.weight", 1 / Math.sqrt(d), f, d);
+			normal(random, q + "mlp.up_proj.weight", 1 / Math.sqrt(d), f, d);
+			normal(random, q + "mlp.down_proj.weight", 1 / Math.sqrt(f * layersScale), d, f);
+		}
+		int inputs = v.numChannels() * p * p;
+		normal(random, VM + "embeddings.patch_embedding.weight", 1 / Math.sqrt(inputs), dv, v.numChannels(), p, p);
+		constant(VM + "embeddings.patch_embedding.bias", 0, dv);
+		normal(random, VM + "embeddings.position_embedding.weight", 0.5, v.numPositions(), dv);
+		for (int l = 0; l < v.numLayers(); l++) {
+			String q = VM + "encoder.layers." + l + ".";
+			for (String n : List.of("layer_norm1", "layer_norm2")) {
+				constant(q + n + ".weight", 1, dv);
+				constant(q + n + ".bias", 0, dv);
+			}
+			for (String n : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+				normal(random, q + "self_attn." + n + ".weight", 1 / Math.sqrt(dv), dv, dv);
+				constant(q + "self_attn." + n + ".bias", 0, dv);
+			}
+			normal(random, q + "mlp.fc1.weight", 1 / Math.sqrt(dv), fv, dv);
+			constant(q + "mlp.fc1.bias", 0, fv);
+			normal(random, q + "mlp.fc2.weight", 1 / Math.sqrt(fv), dv, fv);
+			constant(q + "mlp.fc2.bias", 0, dv);
+		}
+		// Not used by LLaVA (features are taken before it), but part of a complete SigLIP vision model.
+		constant(VM + "post_layernorm.weight", 1, dv);
+		constant(VM + "post_layernorm.bias", 0, dv);
+		normal(random, "multi_modal_projector.linear_1.weight", 1 / Math.sqrt(dv), d, dv);
+		constant("multi_modal_projector.linear_1.bias", 0, d);
+		normal(random, "multi_modal_projector.linear_2.weight", 1 / Math.sqrt(d), d, d);
+		constant("multi_modal_projector.linear_2.bias", 0, d);
+		this.parameters.forEach((name, a) -> a.setRequiresGradient(trained(name)));
+	}
+
+	Map<String, NDArray> parameters() {
+		return this.parameters;
+	}
+
+	LlavaConfig config() {
+		return this.config;
+	}
+
+	/** Parameters the forward pass uses (the post-LayerNorm is exported only). */
+	boolean trained(String name) {
+		return !name.contains("post_layernorm");
+	}
+
+	/**
+	 * Logits for the batch's target positions, [targets, vocabulary]. Arrays are created in {@code scope}; call
+	 * with the parameters temporarily attached to it so that nothing outlives the step.
+	 */
+	NDArray forward(NDManager scope, TrainingBatch batch) {
+		TextConfig t = this.config.text();
+		int d = t.hiddenSize();
+		NDArray features = imageFeatures(scope, batch);
+		NDArray text = this.parameters.get(LM + "embed_tokens.weight").get(scope,
+				new NDIndex("{}", owned(scope, scope.create(batch.ids()))));
+		NDArray rows = features == null ? text : NDArrays.concat(new NDList(text, features), 0);
+		NDArray x = rows.get(new NDIndex("{}", owned(scope, scope.create(batch.gather())))).reshape(batch.sequences(),
+				batch.length(), d);
+		int length = batch.length();
+		NDArray[] cosSin = this.rope.cosSin(scope, 0, length, ai.djl.ndarray.types.DataType.FLOAT32);
+		cosSin = new NDArray[] { owned(scope, cosSin[0]), owned(scope, cosSin[1]) };
+		NDArray mask = causalMask(scope, length);
+		for (int l = 0; l < t.numLayers(); l++) {
+			x = decoderLayer(x, l, cosSin, mask);
+		}
+		x = Ops.rmsNorm(x, param(LM + "norm.weight"), t.rmsNormEps());
+		NDArray selected = x.reshape(-1, d).get(new NDIndex("{}", owned(scope, scope.create(batch.targetPositions()))));
+		// Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with.
+		NDArray head = this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param("language_model.lm_head.weight");
+		return Ops.linear(selected, head, null);
+	}
+
+	/** Cross-entropy of {@code logits} against the batch's targets, weighted so that every answer counts alike. */
+	static NDArray loss(NDArray logits, TrainingBatch batch) {
+		int n = batch.targets().length;
+		int vocab = (int) logits.getShape().get(1);
+		float[] oneHot = new float[n * vocab];
+		float total = 0;
+		for (float w : batch.weights()) {
+			total += w;
+		}
+		for (int i = 0; i < n; i++) {
+			oneHot[i * vocab + (int) batch.targets()[i]] = batch.weights()[i] / total;
+		}
+		NDArray target = owned(logits.getManager(), logits.getManager().create(oneHot, new Shape(n, vocab)));
+		return logits.logSoftmax(-1).mul(target).sum().neg();
+	}
+
+	private @org.jspecify.annotations.Nullable NDArray imageFeatures(NDManager scope, TrainingBatch batch) {
+		if (batch.images() == 0) {
+			return null;
+		}
+		return imageFeatures(scope, batch.pixels(), batch.images());
+	}
+
+	/** Projected image features, [images x patches, hidden]: what the decoder sees of the pages. */
+	NDArray imageFeatures(NDManager scope, float[] pixelValues, int images) {
+		VisionConfig v = this.config.vision();
+		int size = v.imageSize();
+		int p = v.patchSize();
+		int g = size / p;
+		int dv = v.hiddenSize();
+		NDArray pixels = owned(scope, scope.create(pixelValues, new Shape(images, 3, size, size)));
+		NDArray x = Conv2d
+			.conv2d(pixels, param(VM + "embeddings.patch_embedding.weight"),
+					param(VM + "embeddings.patch_embedding.bias"), new Shape(p, p), new Shape(0, 0), new Shape(1, 1))
+			.singletonOrThrow()
+			.reshape(images, dv, g * g)
+			.transpose(0, 2, 1)
+			.add(param(VM + "embeddings.position_embedding.weight"));
+		for (int l = 0; l < v.numLayers(); l++) {
+			x = visionLayer(x, l);
+		}
+		NDArray h = Ops.linear(x.reshape(-1, dv), param("multi_modal_projector.linear_1.weight"),
+				param("multi_modal_projector.linear_1.bias"));
+		h = Ops.activation(h, this.config.projectorHiddenAct());
+		return Ops.linear(h, param("multi_modal_projector.linear_2.weight"),
+				param("multi_modal_projector.linear_2.bias"));
+	}
+
+	private NDArray visionLayer(NDArray x, int l) {
+		VisionConfig v = this.config.vision();
+		String q = VM + "encoder.layers." + l + ".";
+		long images = x.getShape().get(0);
+		long n = x.getShape().get(1);
+		int heads = v.numHeads();
+		int hd = v.hiddenSize() / heads;
+		NDArray h = Ops.layerNorm(x, param(q + "layer_norm1.weight"), param(q + "layer_norm1.bias"),
+				v.layerNormEps());
+		NDArray qs = heads(Ops.linear(h, param(q + "self_attn.q_proj.weight"), param(q + "self_attn.q_proj.bias")),
+				heads);
+		NDArray ks = heads(Ops.linear(h, param(q + "self_attn.k_proj.weight"), param(q + "self_attn.k_proj.bias")),
+				heads);
+		NDArray vs = heads(Ops.linear(h, param(q + "self_attn.v_proj.weight"), param(q + "self_attn.v_proj.bias")),
+				heads);
+		NDArray attention = qs.matMul(ks.transpose(0, 1, 3, 2)).mul(1 / Math.sqrt(hd)).softmax(-1).matMul(vs);
+		NDArray merged = attention.transpose(0, 2, 1, 3).reshape(images, n, v.hiddenSize());
+		x = x.add(Ops.linear(merged, param(q + "self_attn.out_proj.weight"), param(q + "self_attn.out_proj.bias")));
+		h = Ops.layerNorm(x, param(q + "layer_norm2.weight"), param(q + "layer_norm2.bias"), v.layerNormEps());
+		NDArray mlp = Ops.linear(
+				Ops.activation(Ops.linear(h, param(q + "mlp.fc1.weight"), param(q + "mlp.fc1.bias")), v.hiddenAct()),
+				param(q + "mlp.fc2.weight"), param(q + "mlp.fc2.bias"));
+		return x.add(mlp);
+	}
+
+	private NDArray decoderLayer(NDArray x, int l, NDArray[] cosSin, NDArray mask) {
+		TextConfig t = this.config.text();
+		String q = LM + "layers." + l + ".";
+		long b = x.getShape().get(0);
+		long n = x.getShape().get(1);
+		int heads = t.numHeads();
+		NDArray h = Ops.rmsNorm(x, param(q + "input_layernorm.weight"), t.rmsNormEps());
+		NDArray qs = rotate(heads(Ops.linear(h, param(q + "self_attn.q_proj.weight"), null), heads), cosSin);
+		NDArray ks = rotate(heads(Ops.linear(h, param(q + "self_attn.k_proj.weight"), null), heads), cosSin);
+		NDArray vs = heads(Ops.linear(h, param(q + "self_attn.v_proj.weight"), null), heads);
+		NDArray attention = qs.matMul(ks.transpose(0, 1, 3, 2))
+			.mul(1 / Math.sqrt(t.headDim()))
+			.add(mask)
+			.softmax(-1)
+			.matMul(vs);
+		NDArray merged = attention.transpose(0, 2, 1, 3).reshape(b, n, (long) heads * t.headDim());
+		x = x.add(Ops.linear(merged, param(q + "self_attn.o_proj.weight"), null));
+		h = Ops.rmsNorm(x, param(q + "post_attention_layernorm.weight"), t.rmsNormEps());
+		NDArray gate = Ops.activation(Ops.linear(h, param(q + "mlp.gate_proj.weight"), null), t.hiddenAct());
+		NDArray up = Ops.linear(h, param(q + "mlp.up_proj.weight"), null);
+		return x.add(Ops.linear(gate.mul(up), param(q + "mlp.down_proj.weight"), null));
+	}
+
+	/** [batch, positions, heads x dim] to [batch, heads, positions, dim]. */
+	private static NDArray heads(NDArray x, int heads) {
+		Shape s = x.getShape();
+		return x.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+	}
+
+	/** Rotary embedding on [batch, heads, positions, dim], the same rotation as the engine's. */
+	private static NDArray rotate(NDArray x, NDArray[] cosSin) {
+		long half = x.getShape().get(3) / 2;
+		NDArray x1 = x.get(new NDIndex("..., :{}", half));
+		NDArray x2 = x.get(new NDIndex("..., {}:", half));
+		NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+		return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+	}
+
+	private static NDArray causalMask(NDManager scope, int n) {
+		float[] mask = new float[n * n];
+		for (int i = 0; i < n; i++) {
+			for (int j = i + 1; j < n; j++) {
+				mask[i * n + j] = -1e9f;
+			}
+		}
+		return owned(scope, scope.create(mask, new Shape(n, n)));
+	}
+
+	/**
+	 * A copy in memory libtorch owns. An array created from Java data wraps a direct buffer that only the Java
+	 * handle keeps alive, while autograd keeps such inputs for the backward pass: the copy ties their lifetime to
+	 * libtorch's own reference counting.
+	 */
+	static NDArray owned(NDManager scope, NDArray wrapped) {
+		NDArray copy = wrapped.duplicate();
+		copy.attach(scope);
+		wrapped.close();
+		return copy;
+	}
+
+	private NDArray param(String name) {
+		NDArray a = this.parameters.get(name);
+		if (a == null) {
+			throw new IllegalStateException("no parameter " + name);
+		}
+		return a;
+	}
+
+	/** The parameters as safetensors entries, in float32. */
+	List<SafetensorsWriter.Tensor> tensors() {
+		List<SafetensorsWriter.Tensor> out = new ArrayList<>();
+		for (Map.Entry<String, NDArray> e : this.parameters.entrySet()) {
+			NDArray a = e.getValue();
+			out.add(new SafetensorsWriter.Tensor(e.getKey(), TensorDType.F32, a.getShape().getShape(),
+					a.toFloatArray()));
+		}
+		return out;
+	}
+
+	private void normal(SplittableRandom random, String name, double std, long... shape) {
+		long count = new Shape(shape).size();
+		float[] v = new float[Math.toIntExact(count)];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = (float) (gaussian(random) * std);
+		}
+		put(name, v, shape);
+	}
+
+	private void constant(String name, float value, long... shape) {
+		float[] v = new float[Math.toIntExact(new Shape(shape).size())];
+		java.util.Arrays.fill(v, value);
+		put(name, v, shape);
+	}
+
+	/**
+	 * Copies the values into memory libtorch owns: an array made from a Java buffer wraps that buffer, and
+	 * parameters are updated in place for the whole run.
+	 */
+	private void put(String name, float[] values, long... shape) {
+		try (NDArray wrapped = this.manager.create(values, new Shape(shape))) {
+			this.parameters.put(name, wrapped.duplicate());
+		}
+	}
+
+	/** Box-Muller from the seeded generator, so initialisation is the same on every JVM. */
+	private static double gaussian(SplittableRandom random) {
+		double u = 1 - random.nextDouble();
+		double w = random.nextDouble();
+		return StrictMath.sqrt(-2 * StrictMath.log(u)) * StrictMath.cos(2 * Math.PI * w);
+	}
+
+	@Override
+	public void close() {
+		this.manager.close();
+	}
+
+}

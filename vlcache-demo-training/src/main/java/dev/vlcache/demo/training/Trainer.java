@@ -1,0 +1,218 @@
+package dev.vlcache.demo.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+
+import dev.vlcache.core.runtime.CommandLineArguments;
+import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.core.config.ConfigParser;
+import dev.vlcache.core.config.LlavaConfig;
+import dev.vlcache.core.image.ImageProcessor;
+import dev.vlcache.core.template.ChatTemplate;
+import dev.vlcache.core.tokenizer.PromptEncoder;
+import dev.vlcache.core.tokenizer.TextTokenizer;
+import dev.vlcache.demo.task.Scene;
+import dev.vlcache.demo.task.TaskGenerator;
+import dev.vlcache.demo.task.TaskSample;
+
+/**
+ * Trains the demo model from scratch on the synthetic task and writes it as a Hugging Face checkpoint.
+ *
+ * <pre>
+ * mvn -q install -DskipTests
+ * mvn -q -pl vlcache-demo-training exec:java -Dexec.mainClass=dev.vlcache.demo.training.Trainer
+ * </pre>
+ *
+ * The same seed and options give the same weights (on the same machine: libtorch's CPU kernels are deterministic
+ * for a fixed thread count).
+ */
+public final class Trainer {
+
+	/** Where the shipped checkpoint lives, relative to the repository root. */
+	public static final String SHIPPED = "vlcache-demo-model/src/main/resources/dev/vlcache/demo/model";
+
+	private final Options options;
+
+	/**
+	 * Training options.
+	 * @param seed seed of the training data and the initial weights
+	 * @param steps optimiser steps
+	 * @param tokensPerBatch tokens per batch (sequences x padded length, about)
+	 * @param turns questions per training conversation
+	 * @param learningRate peak learning rate
+	 * @param warmup linear warm-up steps
+	 * @param logEvery steps between progress lines
+	 * @param visionSteps stage-1 steps aligning image tokens with word embeddings
+	 */
+	public record Options(long seed, int steps, int tokensPerBatch, int turns, double learningRate, int warmup,
+			int logEvery, int visionSteps) {
+	}
+
+	public Trainer(Options options) {
+		this.options = options;
+	}
+
+	public static void main(String[] args) throws IOException {
+		Map<String, String> o = CommandLineArguments.parse(args);
+		Options options = new Options(Long.parseLong(o.getOrDefault("seed", "1")),
+				Integer.parseInt(o.getOrDefault("steps", "6000")),
+				Integer.parseInt(o.getOrDefault("tokens-per-batch", "2000")),
+				Integer.parseInt(o.getOrDefault("turns", "8")),
+				Double.parseDouble(o.getOrDefault("learning-rate", "2e-3")),
+				Integer.parseInt(o.getOrDefault("warmup", "100")), Integer.parseInt(o.getOrDefault("log-every", "100")),
+				Integer.parseInt(o.getOrDefault("vision-steps", "300")));
+		Path out = Paths.get(o.getOrDefault("out", SHIPPED));
+		Path work = Paths.get(o.getOrDefault("work", "target/demo-training"));
+		long start = System.nanoTime();
+		Path checkpoint = new Trainer(options).train(DemoArchitecture.DEFAULT, work.resolve("checkpoint"));
+		Files.createDirectories(out);
+		try (var files = Files.list(checkpoint)) {
+			for (Path f : files.toList()) {
+				Files.copy(f, out.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+			}
+		}
+		System.out.printf(Locale.ROOT, "Wrote %s in %.1f min%n", out, (System.nanoTime() - start) / 60e9);
+	}
+
+	/** Trains a model of shape {@code architecture} and writes its checkpoint into {@code dir}. */
+	public Path train(DemoArchitecture architecture, Path dir) throws IOException {
+		architecture.writeFiles(dir);
+		LlavaConfig config = ConfigParser.parse(dir);
+		TaskGenerator generator = new TaskGenerator(this.options.seed());
+		SplittableRandom batchRandom = new SplittableRandom(this.options.seed() * 31 + 7);
+		ImageProcessor processor = ImageProcessor.load(dir);
+		int tokensPerImage = Scene.CELLS * Scene.CELLS;
+		try (TextTokenizer tokenizer = TextTokenizer.load(dir);
+				NDManager root = NDManager.newBaseManager("PyTorch");
+				TrainableLlava model = new TrainableLlava(config, root, this.options.seed())) {
+			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(),
+					tokensPerImage, config.text().maxPositionEmbeddings());
+			alignVision(model, root, generator, processor);
+			AdamW optimizer = new AdamW(root, model.parameters(), 0.9, 0.98, 1e-8, 0.01, 1.0);
+			NDArray[] attached = attachable(model, optimizer);
+			Curriculum curriculum = new Curriculum(this.options.steps());
+			double lossSum = 0;
+			long correct = 0;
+			long targets = 0;
+			long started = System.nanoTime();
+			for (int step = 1; step <= this.options.steps(); step++) {
+				int images = batchRandom.nextBoolean() ? 1 : 2 + batchRandom.nextInt(3);
+				int perSequence = images * tokensPerImage + 16 * this.options.turns();
+				int sequences = Math.max(1, this.options.tokensPerBatch() / perSequence);
+				List<List<TaskSample>> conversations = new ArrayList<>();
+				int maxObjects = curriculum.maxObjects();
+				for (int i = 0; i < sequences; i++) {
+					conversations.add(generator.conversation(this.options.turns(), images, maxObjects));
+				}
+				TrainingBatch batch = TrainingBatch.of(conversations, encoder, processor,
+						config.imageTokenId());
+				try (NDManager scope = root.newSubManager()) {
+					scope.tempAttachAll(attached);
+					NDArray logits;
+					NDArray loss;
+					try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+						logits = model.forward(scope, batch);
+						loss = TrainableLlava.loss(logits, batch);
+						collector.backward(loss);
+					}
+					float lossValue = loss.getFloat();
+					if (!Float.isFinite(lossValue)) {
+						throw new IllegalStateException("The training loss is " + lossValue + " at step " + step
+								+ "; lower --learning-rate");
+					}
+					lossSum += lossValue;
+					if (curriculum.observe(step, lossValue)) {
+						System.out.printf(Locale.ROOT, "step %d: curriculum now allows %s objects per page%n", step,
+								curriculum.maxObjects() == Integer.MAX_VALUE ? "all" : curriculum.maxObjects());
+					}
+					long[] predicted = logits.argMax(-1).toLongArray();
+					for (int i = 0; i < predicted.length; i++) {
+						correct += predicted[i] == batch.targets()[i] ? 1 : 0;
+					}
+					targets += predicted.length;
+					double norm = optimizer.update(scope, model.parameters(), learningRate(step));
+					if (!Double.isFinite(norm)) {
+						System.out.printf(Locale.ROOT, "step %d: gradient norm %s, update skipped%n", step, norm);
+					}
+				}
+				if (step % this.options.logEvery() == 0 || step == this.options.steps()) {
+					double elapsed = (System.nanoTime() - started) / 1e9;
+					System.out.printf(Locale.ROOT,
+							"step %5d/%d  loss %.4f  answer-token accuracy %.3f  lr %.2e  %.0f s elapsed, ~%.0f s left%n",
+							step, this.options.steps(), lossSum / this.options.logEvery(), correct / (double) targets,
+							learningRate(step), elapsed, elapsed / step * (this.options.steps() - step));
+					lossSum = 0;
+					correct = 0;
+					targets = 0;
+				}
+			}
+			SafetensorsWriter.write(dir.resolve("model.safetensors"), model.tensors());
+		}
+		return dir;
+	}
+
+	private static NDArray[] attachable(TrainableLlava model, AdamW optimizer) {
+		List<NDArray> all = new ArrayList<>(model.parameters().values());
+		all.addAll(List.of(optimizer.states()));
+		return all.toArray(NDArray[]::new);
+	}
+
+	/** Stage 1: aligns the vision tower and projector with the word embeddings (see {@link VisionPretraining}). */
+	private void alignVision(TrainableLlava model, NDManager root, TaskGenerator generator, ImageProcessor processor) {
+		if (this.options.visionSteps() <= 0) {
+			return;
+		}
+		AdamW optimizer = new AdamW(root, model.parameters(), 0.9, 0.98, 1e-8, 0.0, 1.0);
+		NDArray[] attached = attachable(model, optimizer);
+		double sum = 0;
+		long started = System.nanoTime();
+		for (int step = 1; step <= this.options.visionSteps(); step++) {
+			List<Scene> scenes = new ArrayList<>();
+			for (int i = 0; i < 16; i++) {
+				scenes.add(generator.scene(4 + i % 5, 1 + i % 3));
+			}
+			try (NDManager scope = root.newSubManager()) {
+				scope.tempAttachAll(attached);
+				NDArray loss;
+				try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+					loss = VisionPretraining.loss(scope, model, scenes, processor);
+					collector.backward(loss);
+				}
+				sum += loss.getFloat();
+				optimizer.update(scope, model.parameters(),
+						this.options.learningRate() * Math.min(1.0, step / (double) this.options.warmup()));
+			}
+			if (step % this.options.logEvery() == 0 || step == this.options.visionSteps()) {
+				System.out.printf(Locale.ROOT, "vision step %4d/%d  alignment loss %.4f  %.0f s elapsed%n", step,
+						this.options.visionSteps(), sum / this.options.logEvery(), (System.nanoTime() - started) / 1e9);
+				sum = 0;
+			}
+		}
+	}
+
+	/** Linear warm-up, then cosine decay to a tenth of the peak. */
+	double learningRate(int step) {
+		double peak = this.options.learningRate();
+		if (step <= this.options.warmup()) {
+			return peak * step / this.options.warmup();
+		}
+		double progress = (step - this.options.warmup()) / (double) Math.max(1, this.options.steps() - this.options.warmup());
+		return peak * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+	}
+
+
+}

@@ -1,0 +1,161 @@
+package dev.vlcache.demo.training;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vlcache.core.LlavaModel;
+import dev.vlcache.core.ModelOptions;
+import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.core.config.ConfigParser;
+import dev.vlcache.core.config.LlavaConfig;
+import dev.vlcache.core.image.RgbImage;
+import dev.vlcache.core.kv.KvCache;
+import dev.vlcache.core.template.ChatMessage;
+import dev.vlcache.core.text.AttentionObserver;
+import dev.vlcache.core.tokenizer.EncodedPrompt;
+import dev.vlcache.demo.task.Scene;
+import dev.vlcache.demo.task.TaskGenerator;
+import dev.vlcache.demo.task.TaskSample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainerTest {
+
+	private static final DemoArchitecture SMALL = new DemoArchitecture(32, 64, 2, 1, 32, 64, 2, 2);
+
+	@Test
+	void theEngineComputesWhatTheTrainerTrained(@TempDir Path dir) throws Exception {
+		SMALL.writeFiles(dir);
+		LlavaConfig config = ConfigParser.parse(dir);
+		List<TaskSample> conversation = new TaskGenerator(4).conversation(2, 2, Integer.MAX_VALUE);
+		try (NDManager root = NDManager.newBaseManager("PyTorch");
+				TrainableLlava trainable = new TrainableLlava(config, root, 9)) {
+			SafetensorsWriter.write(dir.resolve("model.safetensors"), trainable.tensors());
+			try (LlavaModel model = LlavaModel.load(dir, new ModelOptions("cpu", "float32"))) {
+				TrainingBatch batch = TrainingBatch.of(List.of(conversation), model.promptEncoder(),
+						model.imageProcessor(), config.imageTokenId());
+				float[] trained;
+				try (NDManager scope = root.newSubManager()) {
+					trained = trainable.forward(scope, batch).toFloatArray();
+				}
+				// The engine prefills the whole conversation and returns logits for every position.
+				List<ChatMessage> messages = List.of(
+						ChatMessage.user(conversation.get(0).question(), conversation.get(0).scenes().size()),
+						ChatMessage.assistant(conversation.get(0).answer()),
+						ChatMessage.user(conversation.get(1).question(), 0),
+						ChatMessage.assistant(conversation.get(1).answer()));
+				EncodedPrompt prompt = model.promptEncoder().encode(messages, false, 0);
+				assertThat(prompt.ids()).containsExactly(java.util.Arrays.copyOf(batch.ids(), prompt.length()));
+				List<RgbImage> images = conversation.get(0).scenes().stream().map(Scene::render).toList();
+				int vocab = config.text().vocabSize();
+				try (NDManager scope = model.newRequestManager()) {
+					KvCache cache = model.newCache(scope, prompt.length());
+					NDArray features = model.imageFeatures(model.pixelValues(scope, images));
+					float[] engine = model.forward(scope, model.inputEmbeddings(scope, prompt, features), cache, 0,
+							AttentionObserver.NONE, true).toFloatArray();
+					assertThat(batch.targetPositions()).isNotEmpty();
+					for (int i = 0; i < batch.targetPositions().length; i++) {
+						int position = (int) batch.targetPositions()[i];
+						for (int v = 0; v < vocab; v++) {
+							float expected = engine[position * vocab + v];
+							assertThat(trained[i * vocab + v]).as("position %d token %d", position, v)
+								.isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3f + 1e-3f * Math.abs(expected)));
+						}
+					}
+				}
+			}
+		}
+	}
+
+	@Test
+	void gradientsMatchFiniteDifferences(@TempDir Path dir) throws Exception {
+		SMALL.writeFiles(dir);
+		LlavaConfig config = ConfigParser.parse(dir);
+		List<List<TaskSample>> conversations = List.of(new TaskGenerator(8).conversation(2, 1, Integer.MAX_VALUE),
+				new TaskGenerator(9).conversation(2, 1, Integer.MAX_VALUE));
+		try (NDManager root = NDManager.newBaseManager("PyTorch");
+				TrainableLlava trainable = new TrainableLlava(config, root, 3);
+				dev.vlcache.core.tokenizer.TextTokenizer tokenizer = dev.vlcache.core.tokenizer.TextTokenizer.load(dir)) {
+			dev.vlcache.core.tokenizer.PromptEncoder encoder = new dev.vlcache.core.tokenizer.PromptEncoder(tokenizer,
+					dev.vlcache.core.template.ChatTemplate.load(dir), config.imageTokenId(), 256, 2048);
+			TrainingBatch batch = TrainingBatch.of(conversations, encoder,
+					dev.vlcache.core.image.ImageProcessor.load(dir), config.imageTokenId());
+			java.util.Map<String, float[]> analytic = new java.util.HashMap<>();
+			try (NDManager scope = root.newSubManager()) {
+				scope.tempAttachAll(trainable.parameters().values().toArray(NDArray[]::new));
+				try (ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+					c.backward(TrainableLlava.loss(trainable.forward(scope, batch), batch));
+				}
+				trainable.parameters().forEach((name, p) -> {
+					if (p.hasGradient()) {
+						NDArray g = p.getGradient();
+						analytic.put(name, g.toFloatArray());
+						g.close();
+					}
+				});
+			}
+			for (String name : List.of("vision_tower.vision_model.embeddings.patch_embedding.weight",
+					"vision_tower.vision_model.embeddings.position_embedding.weight",
+					"vision_tower.vision_model.encoder.layers.0.mlp.fc1.weight",
+					"multi_modal_projector.linear_1.weight", "multi_modal_projector.linear_2.bias",
+					"language_model.model.layers.0.self_attn.q_proj.weight",
+					"language_model.model.layers.1.mlp.down_proj.weight", "language_model.model.embed_tokens.weight")) {
+				NDArray p = trainable.parameters().get(name);
+				float[] g = analytic.get(name);
+				// The entry with the largest gradient: its finite difference stands well above float32 noise.
+				int at = 0;
+				for (int i = 1; i < g.length; i++) {
+					at = Math.abs(g[i]) > Math.abs(g[at]) ? i : at;
+				}
+				double h = 1e-2;
+				double up = lossWith(trainable, root, batch, p, at, h);
+				double down = lossWith(trainable, root, batch, p, at, -h);
+				double numeric = (up - down) / (2 * h);
+				assertThat(g[at]).as(name).isCloseTo((float) numeric, org.assertj.core.data.Offset.offset((float) (0.05 * Math.abs(numeric) + 1e-4)));
+			}
+		}
+	}
+
+	private static double lossWith(TrainableLlava model, NDManager root, TrainingBatch batch, NDArray p, int index,
+			double delta) {
+		float[] values = p.toFloatArray();
+		float original = values[index];
+		values[index] = (float) (original + delta);
+		p.set(values);
+		try (NDManager scope = root.newSubManager()) {
+			return TrainableLlava.loss(model.forward(scope, batch), batch).getFloat();
+		}
+		finally {
+			values[index] = original;
+			p.set(values);
+		}
+	}
+
+	@Test
+	void trainingIsDeterministicForASeed(@TempDir Path dir) throws Exception {
+		Trainer.Options options = new Trainer.Options(5, 12, 700, 3, 3e-3, 2, 6, 3);
+		Path a = new Trainer(options).train(SMALL, dir.resolve("a"));
+		Path b = new Trainer(options).train(SMALL, dir.resolve("b"));
+		Path c = new Trainer(new Trainer.Options(6, 12, 700, 3, 3e-3, 2, 6, 3)).train(SMALL, dir.resolve("c"));
+		byte[] weightsA = Files.readAllBytes(a.resolve("model.safetensors"));
+		assertThat(Files.readAllBytes(b.resolve("model.safetensors"))).isEqualTo(weightsA);
+		assertThat(Files.readAllBytes(c.resolve("model.safetensors"))).isNotEqualTo(weightsA);
+		for (String file : List.of("config.json", "tokenizer.json", "tokenizer_config.json",
+				"preprocessor_config.json", "generation_config.json")) {
+			assertThat(a.resolve(file)).isRegularFile();
+		}
+		try (LlavaModel model = LlavaModel.load(a, new ModelOptions("cpu", "float32"))) {
+			assertThat(model.eosTokenIds()).contains(SMALL.eosTokenId());
+			assertThat(model.promptEncoder()
+				.encode(List.of(ChatMessage.user("What colour is the circle?", 1)), true, 0)
+				.length()).isEqualTo(2 + 256 + 5);
+		}
+	}
+
+}
