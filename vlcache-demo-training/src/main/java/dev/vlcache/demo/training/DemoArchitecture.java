@@ -15,7 +15,8 @@ import dev.vlcache.demo.task.TaskVocabulary;
 /**
  * The demo model's shape and every file of its checkpoint but the weights: a SigLIP vision tower with one patch
  * per grid cell (256 image tokens per page), LLaVA's two-layer projector and a small Llama decoder, with a
- * word-level tokenizer over the task's vocabulary and a LLaVA-1.5 style chat template.
+ * word-level tokenizer over the task's vocabulary and a chat template that puts the answer right after the
+ * question.
  *
  * @param visionHidden vision width
  * @param visionIntermediate vision MLP width
@@ -73,6 +74,7 @@ public record DemoArchitecture(int visionHidden, int visionIntermediate, int vis
 		text.addProperty("rms_norm_eps", 1e-5);
 		text.addProperty("rope_theta", 1000000.0);
 		text.addProperty("hidden_act", "silu");
+		// Tied: stage 1 aligns image tokens with these embeddings, so an attended shape's words read out directly.
 		text.addProperty("tie_word_embeddings", true);
 		text.addProperty("bos_token_id", 1);
 		text.addProperty("eos_token_id", eosTokenId());
