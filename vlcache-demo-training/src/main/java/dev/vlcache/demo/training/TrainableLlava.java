@@ -128,19 +128,18 @@ final class TrainableLlava implements AutoCloseable {
 		int d = t.hiddenSize();
 		NDArray features = imageFeatures(scope, batch);
 		NDArray text = this.parameters.get(LM + "embed_tokens.weight").get(scope,
-				new NDIndex("{}", owned(scope, scope.create(batch.ids()))));
+				new NDIndex("{}", scope.create(batch.ids())));
 		NDArray rows = features == null ? text : NDArrays.concat(new NDList(text, features), 0);
-		NDArray x = rows.get(new NDIndex("{}", owned(scope, scope.create(batch.gather())))).reshape(batch.sequences(),
+		NDArray x = rows.get(new NDIndex("{}", scope.create(batch.gather()))).reshape(batch.sequences(),
 				batch.length(), d);
 		int length = batch.length();
 		NDArray[] cosSin = this.rope.cosSin(scope, 0, length, ai.djl.ndarray.types.DataType.FLOAT32);
-		cosSin = new NDArray[] { owned(scope, cosSin[0]), owned(scope, cosSin[1]) };
 		NDArray mask = causalMask(scope, length);
 		for (int l = 0; l < t.numLayers(); l++) {
 			x = decoderLayer(x, l, cosSin, mask);
 		}
 		x = Ops.rmsNorm(x, param(LM + "norm.weight"), t.rmsNormEps());
-		NDArray selected = x.reshape(-1, d).get(new NDIndex("{}", owned(scope, scope.create(batch.targetPositions()))));
+		NDArray selected = x.reshape(-1, d).get(new NDIndex("{}", scope.create(batch.targetPositions())));
 		// Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with.
 		NDArray head = this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param("language_model.lm_head.weight");
 		return Ops.linear(selected, head, null);
@@ -158,7 +157,7 @@ final class TrainableLlava implements AutoCloseable {
 		for (int i = 0; i < n; i++) {
 			oneHot[i * vocab + (int) batch.targets()[i]] = batch.weights()[i] / total;
 		}
-		NDArray target = owned(logits.getManager(), logits.getManager().create(oneHot, new Shape(n, vocab)));
+		NDArray target = logits.getManager().create(oneHot, new Shape(n, vocab));
 		return logits.logSoftmax(-1).mul(target).sum().neg();
 	}
 
@@ -176,7 +175,7 @@ final class TrainableLlava implements AutoCloseable {
 		int p = v.patchSize();
 		int g = size / p;
 		int dv = v.hiddenSize();
-		NDArray pixels = owned(scope, scope.create(pixelValues, new Shape(images, 3, size, size)));
+		NDArray pixels = scope.create(pixelValues, new Shape(images, 3, size, size));
 		NDArray x = Conv2d
 			.conv2d(pixels, param(VM + "embeddings.patch_embedding.weight"),
 					param(VM + "embeddings.patch_embedding.bias"), new Shape(p, p), new Shape(0, 0), new Shape(1, 1))
@@ -264,20 +263,9 @@ final class TrainableLlava implements AutoCloseable {
 				mask[i * n + j] = -1e9f;
 			}
 		}
-		return owned(scope, scope.create(mask, new Shape(n, n)));
+		return scope.create(mask, new Shape(n, n));
 	}
 
-	/**
-	 * A copy in memory libtorch owns. An array created from Java data wraps a direct buffer that only the Java
-	 * handle keeps alive, while autograd keeps such inputs for the backward pass: the copy ties their lifetime to
-	 * libtorch's own reference counting.
-	 */
-	static NDArray owned(NDManager scope, NDArray wrapped) {
-		NDArray copy = wrapped.duplicate();
-		copy.attach(scope);
-		wrapped.close();
-		return copy;
-	}
 
 	private NDArray param(String name) {
 		NDArray a = this.parameters.get(name);
@@ -313,14 +301,8 @@ final class TrainableLlava implements AutoCloseable {
 		put(name, v, shape);
 	}
 
-	/**
-	 * Copies the values into memory libtorch owns: an array made from a Java buffer wraps that buffer, and
-	 * parameters are updated in place for the whole run.
-	 */
 	private void put(String name, float[] values, long... shape) {
-		try (NDArray wrapped = this.manager.create(values, new Shape(shape))) {
-			this.parameters.put(name, wrapped.duplicate());
-		}
+		this.parameters.put(name, this.manager.create(values, new Shape(shape)));
 	}
 
 	/** Box-Muller from the seeded generator, so initialisation is the same on every JVM. */

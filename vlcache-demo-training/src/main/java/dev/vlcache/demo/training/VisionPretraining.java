@@ -65,9 +65,9 @@ final class VisionPretraining {
 		NDArray features = model.imageFeatures(scope, pixels, scenes.size());
 		NDArray embeddings = model.parameters().get(TrainableLlava.EMBEDDINGS).stopGradient();
 		embeddings.attach(scope);
-		NDArray targets = TrainableLlava.owned(scope, scope.create(bag, new ai.djl.ndarray.types.Shape(n, vocab)))
+		NDArray targets = scope.create(bag, new ai.djl.ndarray.types.Shape(n, vocab))
 			.matMul(embeddings);
-		NDArray w = TrainableLlava.owned(scope, scope.create(weight, new ai.djl.ndarray.types.Shape(n, 1)));
+		NDArray w = scope.create(weight, new ai.djl.ndarray.types.Shape(n, 1));
 		return features.sub(targets).square().mean(new int[] { 1 }, true).mul(w).sum();
 	}
 
