@@ -25,6 +25,11 @@ public enum Colour {
 		return java.util.List.of(RED, GREEN, BLUE, YELLOW, PURPLE, ORANGE);
 	}
 
+	/** Every colour's word, gray included, in declaration order. */
+	public static java.util.List<String> words() {
+		return java.util.Arrays.stream(values()).map(Colour::word).toList();
+	}
+
 	/** The answer word, e.g. {@code red}. */
 	public String word() {
 		return name().toLowerCase(java.util.Locale.ROOT);

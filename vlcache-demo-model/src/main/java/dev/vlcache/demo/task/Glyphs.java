@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The letters written on objects, as 5 x 7 bitmaps. */
-final class Glyphs {
+public final class Glyphs {
 
 	static final int WIDTH = 5;
 
@@ -26,6 +26,11 @@ final class Glyphs {
 	static final List<Character> LETTERS = List.of('A', 'C', 'E', 'H', 'K', 'M', 'P', 'S', 'T', 'X');
 
 	private Glyphs() {
+	}
+
+	/** The letters as the model writes them (lower case), in {@link #LETTERS} order. */
+	public static List<String> words() {
+		return LETTERS.stream().map(c -> String.valueOf(Character.toLowerCase(c))).toList();
 	}
 
 	/** Whether pixel ({@code x}, {@code y}) of the letter's bitmap is inked. */

@@ -23,12 +23,14 @@ public final class Region {
 		return index < edge ? 0 : index >= cells - edge ? 2 : 1;
 	}
 
-	static String[] rows() {
-		return ROWS.clone();
+	/** The row words, top to bottom. */
+	public static java.util.List<String> rowWords() {
+		return java.util.List.of(ROWS);
 	}
 
-	static String[] columns() {
-		return COLUMNS.clone();
+	/** The column words, left to right. */
+	public static java.util.List<String> columnWords() {
+		return java.util.List.of(COLUMNS);
 	}
 
 }

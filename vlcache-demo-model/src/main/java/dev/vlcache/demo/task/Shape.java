@@ -5,6 +5,11 @@ public enum Shape {
 
 	CIRCLE, SQUARE, TRIANGLE, DIAMOND;
 
+	/** Every shape's word, in declaration order. */
+	public static java.util.List<String> words() {
+		return java.util.Arrays.stream(values()).map(Shape::word).toList();
+	}
+
 	/** The answer word, e.g. {@code circle}. */
 	public String word() {
 		return name().toLowerCase(java.util.Locale.ROOT);

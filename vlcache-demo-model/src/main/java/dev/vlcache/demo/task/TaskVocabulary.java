@@ -39,8 +39,8 @@ public final class TaskVocabulary {
 		for (char letter : Glyphs.LETTERS) {
 			words.add(String.valueOf(Character.toLowerCase(letter)));
 		}
-		words.addAll(List.of(Region.rows()));
-		words.addAll(List.of(Region.columns()));
+		words.addAll(Region.rowWords());
+		words.addAll(Region.columnWords());
 		words.addAll(TaskGenerator.numbers());
 		return new ArrayList<>(words);
 	}

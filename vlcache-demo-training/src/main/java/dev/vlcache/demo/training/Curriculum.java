@@ -3,8 +3,8 @@ package dev.vlcache.demo.training;
 /**
  * How many objects a training page may hold: one at first, then two, three and four, then the task's own four
  * to eight (one page) or two to four (several). A stage ends when the running loss falls below
- * {@value #THRESHOLD}, or at the latest after a tenth of the steps, so that the full task always gets the larger
- * part of training. First learn to look at objects, then to tell them apart.
+ * {@value #THRESHOLD}, or at the latest after a twentieth of the steps, so that the full task gets most of
+ * training. First learn to look at objects, then to tell them apart.
  */
 final class Curriculum {
 
@@ -21,7 +21,7 @@ final class Curriculum {
 	private double running = Double.NaN;
 
 	Curriculum(int steps) {
-		this.stageSteps = Math.max(1, steps / 10);
+		this.stageSteps = Math.max(1, steps / 20);
 	}
 
 	int maxObjects() {

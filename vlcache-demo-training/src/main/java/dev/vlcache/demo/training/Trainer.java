@@ -25,6 +25,7 @@ import dev.vlcache.core.image.ImageProcessor;
 import dev.vlcache.core.template.ChatTemplate;
 import dev.vlcache.core.tokenizer.PromptEncoder;
 import dev.vlcache.core.tokenizer.TextTokenizer;
+import dev.vlcache.demo.task.QuestionKind;
 import dev.vlcache.demo.task.Scene;
 import dev.vlcache.demo.task.TaskGenerator;
 import dev.vlcache.demo.task.TaskSample;
@@ -37,8 +38,11 @@ import dev.vlcache.demo.task.TaskSample;
  * mvn -q -pl vlcache-demo-training exec:java -Dexec.mainClass=dev.vlcache.demo.training.Trainer
  * </pre>
  *
- * The same seed and options give the same weights (on the same machine: libtorch's CPU kernels are deterministic
- * for a fixed thread count).
+ * Stage 1 aligns the vision tower with the word embeddings ({@link VisionPretraining}); stage 2 freezes the tower
+ * and trains the rest on conversations about the task's pages, the answer loss plus a grounding loss on attention
+ * ({@link TrainableLlava#groundingLoss}). The seed fixes the data, the initial weights and the batch order; a small
+ * model's weights come out bit-identical (see {@code TrainerTest}), but a full run's float sums depend on how
+ * libtorch splits its kernels across threads, which is not guaranteed from run to run.
  */
 public final class Trainer {
 
@@ -69,12 +73,12 @@ public final class Trainer {
 	public static void main(String[] args) throws IOException {
 		Map<String, String> o = CommandLineArguments.parse(args);
 		Options options = new Options(Long.parseLong(o.getOrDefault("seed", "1")),
-				Integer.parseInt(o.getOrDefault("steps", "6000")),
+				Integer.parseInt(o.getOrDefault("steps", "9000")),
 				Integer.parseInt(o.getOrDefault("tokens-per-batch", "2000")),
 				Integer.parseInt(o.getOrDefault("turns", "8")),
 				Double.parseDouble(o.getOrDefault("learning-rate", "2e-3")),
 				Integer.parseInt(o.getOrDefault("warmup", "100")), Integer.parseInt(o.getOrDefault("log-every", "100")),
-				Integer.parseInt(o.getOrDefault("vision-steps", "300")));
+				Integer.parseInt(o.getOrDefault("vision-steps", "1500")));
 		Path out = Paths.get(o.getOrDefault("out", SHIPPED));
 		Path work = Paths.get(o.getOrDefault("work", "target/demo-training"));
 		long start = System.nanoTime();
@@ -102,12 +106,15 @@ public final class Trainer {
 			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(),
 					tokensPerImage, config.text().maxPositionEmbeddings());
 			alignVision(model, root, generator, processor);
+			model.freezeVisionTower();
 			AdamW optimizer = new AdamW(root, model.parameters(), 0.9, 0.98, 1e-8, 0.01, 1.0);
 			NDArray[] attached = attachable(model, optimizer);
 			Curriculum curriculum = new Curriculum(this.options.steps());
 			double lossSum = 0;
-			long correct = 0;
-			long targets = 0;
+			double groundingSum = 0;
+			// Answer words predicted right, per question kind, since the last progress line.
+			long[] correct = new long[QuestionKind.values().length];
+			long[] targets = new long[correct.length];
 			long started = System.nanoTime();
 			for (int step = 1; step <= this.options.steps(); step++) {
 				int images = batchRandom.nextBoolean() ? 1 : 2 + batchRandom.nextInt(3);
@@ -125,9 +132,12 @@ public final class Trainer {
 					NDArray logits;
 					NDArray loss;
 					try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-						logits = model.forward(scope, batch);
+						TrainableLlava.Output output = model.forwardWithGrounding(scope, batch);
+						logits = output.logits();
 						loss = TrainableLlava.loss(logits, batch);
-						collector.backward(loss);
+						NDArray grounding = TrainableLlava.groundingLoss(output);
+						groundingSum += grounding.getFloat();
+						collector.backward(TrainableLlava.objective(loss, grounding));
 					}
 					float lossValue = loss.getFloat();
 					if (!Float.isFinite(lossValue)) {
@@ -141,23 +151,34 @@ public final class Trainer {
 					}
 					long[] predicted = logits.argMax(-1).toLongArray();
 					for (int i = 0; i < predicted.length; i++) {
-						correct += predicted[i] == batch.targets()[i] ? 1 : 0;
+						QuestionKind kind = batch.kinds()[i];
+						if (kind != null) {
+							correct[kind.ordinal()] += predicted[i] == batch.targets()[i] ? 1 : 0;
+							targets[kind.ordinal()]++;
+						}
 					}
-					targets += predicted.length;
-					double norm = optimizer.update(scope, model.parameters(), learningRate(step));
+					double norm = optimizer.update(scope, model.parameters(), learningRate(step, this.options.steps()));
 					if (!Double.isFinite(norm)) {
 						System.out.printf(Locale.ROOT, "step %d: gradient norm %s, update skipped%n", step, norm);
 					}
 				}
 				if (step % this.options.logEvery() == 0 || step == this.options.steps()) {
 					double elapsed = (System.nanoTime() - started) / 1e9;
+					StringBuilder perKind = new StringBuilder();
+					for (QuestionKind k : QuestionKind.values()) {
+						perKind.append(String.format(Locale.ROOT, " %s %.2f", k.name().toLowerCase(Locale.ROOT),
+								correct[k.ordinal()] / (double) Math.max(1, targets[k.ordinal()])));
+					}
 					System.out.printf(Locale.ROOT,
-							"step %5d/%d  loss %.4f  answer-token accuracy %.3f  lr %.2e  %.0f s elapsed, ~%.0f s left%n",
-							step, this.options.steps(), lossSum / this.options.logEvery(), correct / (double) targets,
-							learningRate(step), elapsed, elapsed / step * (this.options.steps() - step));
+							"step %5d/%d  loss %.4f  grounding %.3f  answer words right:%s  lr %.2e  %.0f s elapsed, ~%.0f s left%n",
+							step, this.options.steps(), lossSum / this.options.logEvery(),
+							groundingSum / this.options.logEvery(), perKind,
+							learningRate(step, this.options.steps()), elapsed,
+							elapsed / step * (this.options.steps() - step));
 					lossSum = 0;
-					correct = 0;
-					targets = 0;
+					groundingSum = 0;
+					java.util.Arrays.fill(correct, 0);
+					java.util.Arrays.fill(targets, 0);
 				}
 			}
 			SafetensorsWriter.write(dir.resolve("model.safetensors"), model.tensors());
@@ -180,6 +201,8 @@ public final class Trainer {
 		NDArray[] attached = attachable(model, optimizer);
 		double sum = 0;
 		long started = System.nanoTime();
+		// Held-out pages from their own seed, so that the probe does not consume the training data's stream.
+		TaskGenerator probeScenes = new TaskGenerator(this.options.seed() * 31 + 11);
 		for (int step = 1; step <= this.options.visionSteps(); step++) {
 			List<Scene> scenes = new ArrayList<>();
 			for (int i = 0; i < 16; i++) {
@@ -193,24 +216,45 @@ public final class Trainer {
 					collector.backward(loss);
 				}
 				sum += loss.getFloat();
-				optimizer.update(scope, model.parameters(),
-						this.options.learningRate() * Math.min(1.0, step / (double) this.options.warmup()));
+				optimizer.update(scope, model.parameters(), learningRate(step, this.options.visionSteps()));
 			}
 			if (step % this.options.logEvery() == 0 || step == this.options.visionSteps()) {
-				System.out.printf(Locale.ROOT, "vision step %4d/%d  alignment loss %.4f  %.0f s elapsed%n", step,
-						this.options.visionSteps(), sum / this.options.logEvery(), (System.nanoTime() - started) / 1e9);
+				System.out.printf(Locale.ROOT, "vision step %4d/%d  alignment loss %.4f  nearest word:%s  %.0f s elapsed%n",
+						step, this.options.visionSteps(), sum / this.options.logEvery(),
+						probe(model, root, attached, probeScenes, processor),
+						(System.nanoTime() - started) / 1e9);
 				sum = 0;
 			}
 		}
 	}
 
-	/** Linear warm-up, then cosine decay to a tenth of the peak. */
-	double learningRate(int step) {
+	/** {@link VisionPretraining#probe} on 16 fresh pages, as a log fragment. */
+	private static String probe(TrainableLlava model, NDManager root, NDArray[] attached, TaskGenerator pages,
+			ImageProcessor processor) {
+		Map<String, Double> probe;
+		try (NDManager scope = root.newSubManager()) {
+			scope.tempAttachAll(attached);
+			List<Scene> held = new ArrayList<>();
+			for (int i = 0; i < 16; i++) {
+				held.add(pages.scene(8, 1 + i % 3));
+			}
+			probe = VisionPretraining.probe(scope, model, held, processor);
+		}
+		StringBuilder named = new StringBuilder();
+		probe.forEach((k, v) -> named.append(String.format(Locale.ROOT, " %s %.2f", k, v)));
+		return named.toString();
+	}
+
+	/**
+	 * Linear warm-up, then cosine decay to a tenth of the peak at step {@code steps}. Stage 1 needs the decay too:
+	 * at a constant rate its alignment degrades again after it has converged.
+	 */
+	double learningRate(int step, int steps) {
 		double peak = this.options.learningRate();
 		if (step <= this.options.warmup()) {
 			return peak * step / this.options.warmup();
 		}
-		double progress = (step - this.options.warmup()) / (double) Math.max(1, this.options.steps() - this.options.warmup());
+		double progress = (step - this.options.warmup()) / (double) Math.max(1, steps - this.options.warmup());
 		return peak * (0.1 + 0.9 * 0.5 * (1 + Math.cos(Math.PI * progress)));
 	}
 

@@ -7,7 +7,12 @@ import dev.vlcache.core.image.ImageProcessor;
 import dev.vlcache.core.template.ChatMessage;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
 import dev.vlcache.core.tokenizer.PromptEncoder;
+import org.jspecify.annotations.Nullable;
+
+import dev.vlcache.demo.task.Colour;
+import dev.vlcache.demo.task.QuestionKind;
 import dev.vlcache.demo.task.Scene;
+import dev.vlcache.demo.task.SceneObject;
 import dev.vlcache.demo.task.TaskSample;
 
 /**
@@ -18,22 +23,35 @@ import dev.vlcache.demo.task.TaskSample;
  * @param sequences conversations in the batch
  * @param length padded length
  * @param ids token ids, [sequences x length]
- * @param images pages in the batch
+ * @param pages the pages in the batch, in the order of their image tokens
  * @param pixels preprocessed pages, [images x 3 x size x size]
  * @param gather for each (sequence, position): its row in the text embeddings stacked over the image features
  * @param targetPositions flattened positions whose next token is a target
  * @param targets those target token ids
  * @param weights each target's weight: every answer weighs the same whatever its length, so that the long
  *        descriptions do not drown the one-word answers
+ * @param kinds what the question of each target asks, for per-kind progress; null for end-of-answer tokens
+ * @param groundPositions flattened positions that predict a word of an answer about coloured shapes
+ * @param evidence for each of those, [groundPositions x length]: 1 at the image tokens of the coloured shapes the
+ *        answer is about (the grounding that {@link TrainableLlava#groundingLoss} teaches attention to find)
  */
-record TrainingBatch(int sequences, int length, long[] ids, int images, float[] pixels, long[] gather,
-		long[] targetPositions, long[] targets, float[] weights) {
+record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, float[] pixels, long[] gather,
+		long[] targetPositions, long[] targets, float[] weights, @Nullable QuestionKind[] kinds,
+		long[] groundPositions, float[] evidence) {
+
+	/** Pages in the batch. */
+	int images() {
+		return this.pages.size();
+	}
 
 	/** Encodes conversations, each a list of questions about the same pages. */
 	static TrainingBatch of(List<List<TaskSample>> conversations, PromptEncoder encoder,
 			ImageProcessor processor, int imageTokenId) {
 		List<long[]> encoded = new ArrayList<>();
 		List<float[]> answers = new ArrayList<>();
+		List<QuestionKind[]> asking = new ArrayList<>();
+		// Per conversation: (position predicting an answer word, image-token positions it is about).
+		List<List<int[]>> grounding = new ArrayList<>();
 		List<Scene> scenes = new ArrayList<>();
 		int length = 0;
 		for (List<TaskSample> conversation : conversations) {
@@ -48,11 +66,17 @@ record TrainingBatch(int sequences, int length, long[] ids, int images, float[] 
 			}
 			EncodedPrompt prompt = encoder.encode(messages, false, 0);
 			float[] answer = new float[prompt.length()];
-			for (int[] span : spans) {
+			QuestionKind[] kind = new QuestionKind[prompt.length()];
+			for (int i = 0; i < spans.size(); i++) {
+				int[] span = spans.get(i);
 				java.util.Arrays.fill(answer, span[0], span[1], 1f / (span[1] - span[0]));
+				// The last target is the end-of-answer token, right almost from the start: progress counts words.
+				java.util.Arrays.fill(kind, span[0], span[1] - 1, conversation.get(i).kind());
 			}
 			encoded.add(prompt.ids());
 			answers.add(answer);
+			asking.add(kind);
+			grounding.add(grounding(conversation, spans, prompt.ids(), imageTokenId));
 			scenes.addAll(conversation.get(0).scenes());
 			length = Math.max(length, prompt.length());
 		}
@@ -62,6 +86,7 @@ record TrainingBatch(int sequences, int length, long[] ids, int images, float[] 
 		List<Long> positions = new ArrayList<>();
 		List<Long> targets = new ArrayList<>();
 		List<Float> weights = new ArrayList<>();
+		List<QuestionKind> kinds = new ArrayList<>();
 		long imageRow = (long) b * length;
 		for (int s = 0; s < b; s++) {
 			long[] seq = encoded.get(s);
@@ -75,7 +100,22 @@ record TrainingBatch(int sequences, int length, long[] ids, int images, float[] 
 					positions.add((long) flat - 1);
 					targets.add(id);
 					weights.add(answers.get(s)[t]);
+					kinds.add(asking.get(s)[t]);
 				}
+			}
+		}
+		List<Long> groundPositions = new ArrayList<>();
+		List<int[]> evidenceRows = new ArrayList<>();
+		for (int s = 0; s < b; s++) {
+			for (int[] g : grounding.get(s)) {
+				groundPositions.add((long) s * length + g[0]);
+				evidenceRows.add(java.util.Arrays.copyOfRange(g, 1, g.length));
+			}
+		}
+		float[] evidence = new float[evidenceRows.size() * length];
+		for (int i = 0; i < evidenceRows.size(); i++) {
+			for (int t : evidenceRows.get(i)) {
+				evidence[i * length + t] = 1;
 			}
 		}
 		int size = Scene.SIZE * Scene.SIZE * 3;
@@ -83,9 +123,51 @@ record TrainingBatch(int sequences, int length, long[] ids, int images, float[] 
 		for (int i = 0; i < scenes.size(); i++) {
 			System.arraycopy(processor.preprocess(scenes.get(i).render()), 0, pixels, i * size, size);
 		}
-		return new TrainingBatch(b, length, ids, scenes.size(), pixels, gather,
+		return new TrainingBatch(b, length, ids, List.copyOf(scenes), pixels, gather,
 				positions.stream().mapToLong(Long::longValue).toArray(),
-				targets.stream().mapToLong(Long::longValue).toArray(), weightArray(weights));
+				targets.stream().mapToLong(Long::longValue).toArray(), weightArray(weights),
+				kinds.toArray(QuestionKind[]::new), groundPositions.stream().mapToLong(Long::longValue).toArray(),
+				evidence);
+	}
+
+	/**
+	 * For each word of each answer about coloured shapes (all but descriptions): the position that predicts it,
+	 * followed by the sequence positions of the image tokens of every coloured shape on the pages.
+	 */
+	private static List<int[]> grounding(List<TaskSample> conversation, List<int[]> spans, long[] ids,
+			int imageTokenId) {
+		List<Integer> imagePositions = new ArrayList<>();
+		for (int t = 0; t < ids.length; t++) {
+			if (ids[t] == imageTokenId) {
+				imagePositions.add(t);
+			}
+		}
+		List<Scene> pages = conversation.get(0).scenes();
+		int perPage = Scene.CELLS * Scene.CELLS;
+		List<Integer> coloured = new ArrayList<>();
+		for (int page = 0; page < pages.size(); page++) {
+			for (SceneObject o : pages.get(page).objects()) {
+				if (o.colour() != Colour.GRAY) {
+					coloured.add(imagePositions.get(page * perPage + o.row() * Scene.CELLS + o.column()));
+				}
+			}
+		}
+		List<int[]> out = new ArrayList<>();
+		for (int i = 0; i < conversation.size(); i++) {
+			if (conversation.get(i).kind() == QuestionKind.DESCRIBE) {
+				continue;
+			}
+			// Every position that predicts a word of the answer (not its end), e.g. both words of "top left".
+			for (int at = spans.get(i)[0] - 1; at < spans.get(i)[1] - 2; at++) {
+				int[] row = new int[1 + coloured.size()];
+				row[0] = at;
+				for (int j = 0; j < coloured.size(); j++) {
+					row[1 + j] = coloured.get(j);
+				}
+				out.add(row);
+			}
+		}
+		return out;
 	}
 
 	private static float[] weightArray(List<Float> weights) {

@@ -90,7 +90,7 @@ class TrainerTest {
 			try (NDManager scope = root.newSubManager()) {
 				scope.tempAttachAll(trainable.parameters().values().toArray(NDArray[]::new));
 				try (ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-					c.backward(TrainableLlava.loss(trainable.forward(scope, batch), batch));
+					c.backward(objective(trainable, scope, batch));
 				}
 				trainable.parameters().forEach((name, p) -> {
 					if (p.hasGradient()) {
@@ -122,6 +122,14 @@ class TrainerTest {
 		}
 	}
 
+	/** Stage 2's objective (answer and grounding losses), so that both gradients are checked. */
+	private static NDArray objective(TrainableLlava model, NDManager scope, TrainingBatch batch) {
+		TrainableLlava.Output output = model.forwardWithGrounding(scope, batch);
+		NDArray grounding = TrainableLlava.groundingLoss(output);
+		assertThat(grounding.getFloat()).as("grounding loss").isPositive();
+		return TrainableLlava.objective(TrainableLlava.loss(output.logits(), batch), grounding);
+	}
+
 	private static double lossWith(TrainableLlava model, NDManager root, TrainingBatch batch, NDArray p, int index,
 			double delta) {
 		float[] values = p.toFloatArray();
@@ -129,7 +137,7 @@ class TrainerTest {
 		values[index] = (float) (original + delta);
 		p.set(values);
 		try (NDManager scope = root.newSubManager()) {
-			return TrainableLlava.loss(model.forward(scope, batch), batch).getFloat();
+			return objective(model, scope, batch).getFloat();
 		}
 		finally {
 			values[index] = original;
