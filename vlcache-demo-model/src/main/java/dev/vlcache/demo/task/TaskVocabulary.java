@@ -36,9 +36,7 @@ public final class TaskVocabulary {
 			words.add(s.word());
 			words.add(s.plural());
 		}
-		for (char letter : Glyphs.LETTERS) {
-			words.add(String.valueOf(Character.toLowerCase(letter)));
-		}
+		words.addAll(Glyphs.words());
 		words.addAll(Region.rowWords());
 		words.addAll(Region.columnWords());
 		words.addAll(TaskGenerator.numbers());

@@ -202,8 +202,8 @@ final class TrainableLlava implements AutoCloseable {
 	 * {@value #FIRST_GROUNDED_LAYER}, the first head of each later layer) pay, wherever an answer word is
 	 * predicted, to the image tokens of the coloured shapes. Without it attention must find one image token among
 	 * up to a thousand from the answer loss alone, whose gradient through a near-uniform softmax is a thousandth of
-	 * what it is once found: the decoder learnt colours that way in about 6000 steps, with it in about 500. Zero
-	 * when the batch asks nothing about coloured shapes.
+	 * what it is once found: without it colours were read right 0.18 of the time after 800 steps, with it 0.88
+	 * after 500. Zero when the batch asks nothing about coloured shapes.
 	 */
 	static NDArray groundingLoss(Output output) {
 		NDArray mass = output.evidenceMass();
