@@ -118,12 +118,7 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 				evidence[i * length + t] = 1;
 			}
 		}
-		int size = Scene.SIZE * Scene.SIZE * 3;
-		float[] pixels = new float[scenes.size() * size];
-		for (int i = 0; i < scenes.size(); i++) {
-			System.arraycopy(processor.preprocess(scenes.get(i).render()), 0, pixels, i * size, size);
-		}
-		return new TrainingBatch(b, length, ids, List.copyOf(scenes), pixels, gather,
+		return new TrainingBatch(b, length, ids, List.copyOf(scenes), pixels(scenes, processor), gather,
 				positions.stream().mapToLong(Long::longValue).toArray(),
 				targets.stream().mapToLong(Long::longValue).toArray(), weightArray(weights),
 				kinds.toArray(QuestionKind[]::new), groundPositions.stream().mapToLong(Long::longValue).toArray(),
@@ -168,6 +163,16 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 			}
 		}
 		return out;
+	}
+
+	/** The pages rendered and preprocessed as the engine does, [pages x 3 x size x size]. */
+	static float[] pixels(List<Scene> pages, ImageProcessor processor) {
+		int size = Scene.SIZE * Scene.SIZE * 3;
+		float[] pixels = new float[pages.size() * size];
+		for (int i = 0; i < pages.size(); i++) {
+			System.arraycopy(processor.preprocess(pages.get(i).render()), 0, pixels, i * size, size);
+		}
+		return pixels;
 	}
 
 	private static float[] weightArray(List<Float> weights) {

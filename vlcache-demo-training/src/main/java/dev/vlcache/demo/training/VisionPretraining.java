@@ -32,9 +32,7 @@ final class VisionPretraining {
 	/** Mean squared distance of the projected features of {@code scenes} to their word targets. */
 	static NDArray loss(NDManager scope, TrainableLlava model, List<Scene> scenes, ImageProcessor processor) {
 		int tokens = Scene.CELLS * Scene.CELLS;
-		int size = Scene.SIZE * Scene.SIZE * 3;
 		List<String> words = TaskVocabulary.words();
-		float[] pixels = new float[scenes.size() * size];
 		int n = scenes.size() * tokens;
 		int vocab = words.size();
 		// Which words each token's target sums: a [tokens, vocabulary] matrix times the embeddings.
@@ -47,7 +45,6 @@ final class VisionPretraining {
 		int empty = n - objects;
 		for (int i = 0; i < scenes.size(); i++) {
 			Scene scene = scenes.get(i);
-			System.arraycopy(processor.preprocess(scene.render()), 0, pixels, i * size, size);
 			SceneObject[] cells = new SceneObject[tokens];
 			for (SceneObject o : scene.objects()) {
 				cells[o.row() * Scene.CELLS + o.column()] = o;
@@ -71,7 +68,7 @@ final class VisionPretraining {
 				weight[t] = o == null ? 0.5f / empty : 0.5f / Math.max(1, objects);
 			}
 		}
-		NDArray features = model.imageFeatures(scope, pixels, scenes.size());
+		NDArray features = model.imageFeatures(scope, TrainingBatch.pixels(scenes, processor), scenes.size());
 		NDArray embeddings = model.parameters().get(TrainableLlava.EMBEDDINGS).stopGradient();
 		embeddings.attach(scope);
 		NDArray targets = scope.create(bag, new ai.djl.ndarray.types.Shape(n, vocab))
@@ -88,13 +85,8 @@ final class VisionPretraining {
 	static Map<String, Double> probe(NDManager scope, TrainableLlava model, List<Scene> scenes,
 			ImageProcessor processor) {
 		int tokens = Scene.CELLS * Scene.CELLS;
-		int size = Scene.SIZE * Scene.SIZE * 3;
-		float[] pixels = new float[scenes.size() * size];
-		for (int i = 0; i < scenes.size(); i++) {
-			System.arraycopy(processor.preprocess(scenes.get(i).render()), 0, pixels, i * size, size);
-		}
 		List<String> words = TaskVocabulary.words();
-		float[] scores = model.imageFeatures(scope, pixels, scenes.size())
+		float[] scores = model.imageFeatures(scope, TrainingBatch.pixels(scenes, processor), scenes.size())
 			.matMul(model.parameters().get(TrainableLlava.EMBEDDINGS).transpose())
 			.toFloatArray();
 		int vocab = words.size();
