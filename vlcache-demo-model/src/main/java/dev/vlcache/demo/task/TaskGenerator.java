@@ -49,6 +49,15 @@ public final class TaskGenerator {
 		return question(pages(images, coloured, Integer.MAX_VALUE), kind);
 	}
 
+	/** The next {@code count} test questions (see {@link #sample()}). */
+	public List<TaskSample> samples(int count) {
+		List<TaskSample> out = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			out.add(sample());
+		}
+		return out;
+	}
+
 	/** Several questions about the same one to four pages, for training with multi-turn conversations. */
 	public List<TaskSample> conversation(int turns) {
 		return conversation(turns, imageCount(), Integer.MAX_VALUE);

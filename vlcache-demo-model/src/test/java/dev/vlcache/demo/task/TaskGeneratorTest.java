@@ -1,6 +1,5 @@
 package dev.vlcache.demo.task;
 
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -107,12 +106,7 @@ class TaskGeneratorTest {
 	}
 
 	private static List<TaskSample> samples(long seed, int n) {
-		TaskGenerator g = new TaskGenerator(seed);
-		List<TaskSample> out = new ArrayList<>();
-		for (int i = 0; i < n; i++) {
-			out.add(g.sample());
-		}
-		return out;
+		return new TaskGenerator(seed).samples(n);
 	}
 
 	/** Answers a question from the pages alone, parsing its text; checks that a short answer has one referent. */

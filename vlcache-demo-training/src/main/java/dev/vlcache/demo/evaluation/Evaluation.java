@@ -85,12 +85,7 @@ public final class Evaluation {
 
 	/** The test set: the first {@code questions} samples of the generator seeded with {@code seed}. */
 	public static List<TaskSample> testSet(long seed, int questions) {
-		TaskGenerator generator = new TaskGenerator(seed);
-		List<TaskSample> out = new ArrayList<>();
-		for (int i = 0; i < questions; i++) {
-			out.add(generator.sample());
-		}
-		return out;
+		return new TaskGenerator(seed).samples(questions);
 	}
 
 
