@@ -85,7 +85,7 @@ class BrowserTest {
 		wait.until(d -> d.findElements(By.cssSelector("#thumbs img")).size() == 1);
 		WebElement question = this.driver.findElement(By.id("question"));
 		question.clear();
-		question.sendKeys("What colour is the shape that is not gray?");
+		question.sendKeys("What colour is the coloured shape?");
 		new Select(this.driver.findElement(By.id("policy"))).selectByValue("vl-cache");
 		this.driver.findElement(By.id("ask")).click();
 

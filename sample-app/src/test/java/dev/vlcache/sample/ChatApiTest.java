@@ -61,7 +61,7 @@ class ChatApiTest {
 
 	@Test
 	void chatAnswersWithUsageAndTheCompressionReport() throws Exception {
-		HttpResponse<String> response = send(new Multipart().field("question", "What colour is the shape that is not gray?")
+		HttpResponse<String> response = send(new Multipart().field("question", "What colour is the coloured shape?")
 			.file("image", "page.png", "image/png", this.page)
 			.field("policy", "vl-cache")
 			.field("budgetRatio", "0.1")
@@ -109,14 +109,14 @@ class ChatApiTest {
 	@Test
 	void badInputIsAProblemDocumentWithAMessage() throws Exception {
 		problem(new Multipart().file("image", "page.png", "image/png", this.page), "/api/chat", 400, "question");
-		problem(new Multipart().field("question", "What colour is the shape that is not gray?").file("image", "empty.png", "image/png",
+		problem(new Multipart().field("question", "What colour is the coloured shape?").file("image", "empty.png", "image/png",
 				new byte[0]), "/api/chat", 400, "has no data");
 		byte[] corrupt = java.util.Arrays.copyOf(this.page, this.page.length / 2);
-		problem(new Multipart().field("question", "What colour is the shape that is not gray?").file("image", "half.png", "image/png",
+		problem(new Multipart().field("question", "What colour is the coloured shape?").file("image", "half.png", "image/png",
 				corrupt), "/api/chat", 400, "corrupt or truncated");
-		problem(new Multipart().field("question", "What colour is the shape that is not gray?").file("image", "notes.txt",
+		problem(new Multipart().field("question", "What colour is the coloured shape?").file("image", "notes.txt",
 				"text/plain", "just text".getBytes(StandardCharsets.UTF_8)), "/api/chat", 415, "not a supported image");
-		problem(new Multipart().field("question", "What colour is the shape that is not gray?").file("image", "huge.png", "image/png",
+		problem(new Multipart().field("question", "What colour is the coloured shape?").file("image", "huge.png", "image/png",
 				new byte[20 * 1024 * 1024]), "/api/chat", 413, "10 MB");
 		problem(new Multipart().field("question", "word ".repeat(3000)), "/api/chat", 400, "context length");
 		problem(new Multipart().field("question", "hi").field("policy", "lru"), "/api/chat", 400, "lru");
@@ -134,7 +134,7 @@ class ChatApiTest {
 		assertThat(json.statusCode()).isEqualTo(415);
 		assertThat(json.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		// The model still answers after all of that.
-		assertThat(send(new Multipart().field("question", "What colour is the shape that is not gray?")
+		assertThat(send(new Multipart().field("question", "What colour is the coloured shape?")
 			.file("image", "page.png", "image/png", this.page), "/api/chat").statusCode()).isEqualTo(200);
 	}
 
@@ -142,7 +142,7 @@ class ChatApiTest {
 	void aBusyServerAnswers503WithRetryAfter() throws Exception {
 		CountDownLatch holding = this.slotHolder.hold();
 		CompletableFuture<HttpResponse<String>> first = this.http.sendAsync(new Multipart()
-			.field("question", "What colour is the shape that is not gray?")
+			.field("question", "What colour is the coloured shape?")
 			.file("image", "page.png", "image/png", this.page)
 			.post(uri("/api/chat")), HttpResponse.BodyHandlers.ofString());
 		try {
@@ -162,7 +162,7 @@ class ChatApiTest {
 
 	@Test
 	void actuatorShowsHealthMetricsPrometheusAndTheVlcacheEndpoint() throws Exception {
-		send(new Multipart().field("question", "What colour is the shape that is not gray?").file("image", "page.png", "image/png",
+		send(new Multipart().field("question", "What colour is the coloured shape?").file("image", "page.png", "image/png",
 				this.page), "/api/chat");
 		JsonObject health = JsonParser.parseString(body("/actuator/health")).getAsJsonObject();
 		assertThat(health.get("status").getAsString()).isEqualTo("UP");

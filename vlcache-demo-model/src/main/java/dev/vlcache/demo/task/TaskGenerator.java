@@ -129,25 +129,29 @@ public final class TaskGenerator {
 			.flatMap(s -> s.objects().stream())
 			.filter(o -> o.colour() != Colour.GRAY)
 			.toList();
+		// Each kind's question ends with its own word (shape, coloured, show, object, there), none of them an answer
+		// word: the answer is read at that position, so that word alone tells the decoder which attribute to copy.
+		// (Earlier wordings ended shape and count questions both in "coloured", letter and position both in
+		// "shape", and colour questions in "gray".)
 		String colourWord = this.random.nextBoolean() ? "colour" : "color";
 		String coloured1 = colourWord + "ed";
 		if (kind == QuestionKind.DESCRIBE) {
 			return new TaskSample(scenes, kind, "Describe the image.", scenes.get(0).describe());
 		}
 		if (kind == QuestionKind.COUNT) {
-			return new TaskSample(scenes, kind, "How many shapes are " + coloured1 + "?", NUMBERS[coloured.size()]);
+			return new TaskSample(scenes, kind, "How many " + coloured1 + " shapes are there?", NUMBERS[coloured.size()]);
 		}
 		if (coloured.size() != 1) {
 			throw new IllegalStateException("a " + kind + " question needs exactly one coloured shape");
 		}
 		SceneObject t = coloured.get(0);
 		return switch (kind) {
-			case COLOUR -> new TaskSample(scenes, kind, "What " + colourWord + " is the shape that is not gray?",
+			case COLOUR -> new TaskSample(scenes, kind, "What " + colourWord + " is the " + coloured1 + " shape?",
 					t.colour().word());
 			case SHAPE -> new TaskSample(scenes, kind, "Which shape is " + coloured1 + "?", t.shape().word());
-			case LETTER -> new TaskSample(scenes, kind, "What letter is on the " + coloured1 + " shape?",
+			case LETTER -> new TaskSample(scenes, kind, "Which letter does the " + coloured1 + " shape show?",
 					t.letterWord());
-			case POSITION -> new TaskSample(scenes, kind, "Where is the " + coloured1 + " shape?", t.region());
+			case POSITION -> new TaskSample(scenes, kind, "Where is the " + coloured1 + " object?", t.region());
 			default -> throw new IllegalStateException(kind.name());
 		};
 	}

@@ -28,7 +28,7 @@ public final class TaskVocabulary {
 		Set<String> words = new LinkedHashSet<>(List.of(UNKNOWN, BOS, EOS, IMAGE, "user", "assistant", ":", "?", ".",
 				",", "what", "colour", "color", "is", "the", "shape", "object", "objects", "with", "letter", "on",
 				"where", "how", "many", "are", "there", "describe", "image", "which", "has", "written", "in", "shapes", "that",
-				"not", "coloured", "colored"));
+				"not", "coloured", "colored", "does", "show"));
 		for (Colour c : Colour.values()) {
 			words.add(c.word());
 		}

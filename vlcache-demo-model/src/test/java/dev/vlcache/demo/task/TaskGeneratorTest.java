@@ -117,16 +117,16 @@ class TaskGeneratorTest {
 		if (q.equals("describe the image.")) {
 			return s.scenes().get(0).describe();
 		}
-		if (q.equals("how many shapes are coloured?")) {
+		if (q.equals("how many coloured shapes are there?")) {
 			return TaskGenerator.numbers().get(coloured.size());
 		}
 		assertThat(coloured).as("coloured shapes for: " + q).hasSize(1);
 		SceneObject target = coloured.get(0);
 		return switch (q) {
-			case "what colour is the shape that is not gray?" -> target.colour().word();
+			case "what colour is the coloured shape?" -> target.colour().word();
 			case "which shape is coloured?" -> target.shape().word();
-			case "what letter is on the coloured shape?" -> target.letterWord();
-			case "where is the coloured shape?" -> target.region();
+			case "which letter does the coloured shape show?" -> target.letterWord();
+			case "where is the coloured object?" -> target.region();
 			default -> throw new AssertionError("unexpected question: " + q);
 		};
 	}

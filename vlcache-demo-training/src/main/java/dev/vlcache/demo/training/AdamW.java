@@ -34,16 +34,21 @@ final class AdamW {
 	/** Moments for every trainable parameter, held by {@code home}. */
 	AdamW(NDManager home, Map<String, NDArray> parameters, double beta1, double beta2, double epsilon,
 			double weightDecay, double clipNorm) {
-		parameters.forEach((name, p) -> {
-			if (p.hasGradient()) {
-				this.moments.put(name, new NDArray[] { home.zeros(p.getShape()), home.zeros(p.getShape()) });
-			}
-		});
+		track(home, parameters);
 		this.beta1 = beta1;
 		this.beta2 = beta2;
 		this.epsilon = epsilon;
 		this.weightDecay = weightDecay;
 		this.clipNorm = clipNorm;
+	}
+
+	/** Adds fresh moments, held by {@code home}, for trainable parameters not tracked yet (unfrozen ones). */
+	void track(NDManager home, Map<String, NDArray> parameters) {
+		parameters.forEach((name, p) -> {
+			if (p.hasGradient() && !this.moments.containsKey(name)) {
+				this.moments.put(name, new NDArray[] { home.zeros(p.getShape()), home.zeros(p.getShape()) });
+			}
+		});
 	}
 
 	/**

@@ -38,9 +38,10 @@ import dev.vlcache.demo.task.TaskSample;
  * mvn -q -pl vlcache-demo-training exec:java -Dexec.mainClass=dev.vlcache.demo.training.Trainer
  * </pre>
  *
- * Stage 1 aligns the vision tower with the word embeddings ({@link VisionPretraining}); stage 2 freezes the tower
- * and trains the rest on conversations about the task's pages, the answer loss plus a grounding loss on attention
- * ({@link TrainableLlava#groundingLoss}). The seed fixes the data, the initial weights and the batch order; a small
+ * Stage 1 aligns the vision tower with the word embeddings ({@link VisionPretraining}); stage 2 trains the decoder
+ * on conversations about the task's pages with what stage 1 aligned frozen, and from {@code --release-at} the
+ * projector and embeddings too, minimising the answer loss (weighted by {@link KindEmphasis}) plus a grounding
+ * loss on attention ({@link TrainableLlava#groundingLoss}). The seed fixes the data, the initial weights and the batch order; a small
  * model's weights come out bit-identical (see {@code TrainerTest}), but a full run's float sums depend on how
  * libtorch splits its kernels across threads, which is not guaranteed from run to run.
  */
@@ -61,9 +62,11 @@ public final class Trainer {
 	 * @param warmup linear warm-up steps
 	 * @param logEvery steps between progress lines
 	 * @param visionSteps stage-1 steps aligning image tokens with word embeddings
+	 * @param releaseStep the stage-2 step from which projector and embeddings learn too (beyond {@code steps}:
+	 *        never)
 	 */
 	public record Options(long seed, int steps, int tokensPerBatch, int turns, double learningRate, int warmup,
-			int logEvery, int visionSteps) {
+			int logEvery, int visionSteps, int releaseStep) {
 	}
 
 	public Trainer(Options options) {
@@ -78,7 +81,8 @@ public final class Trainer {
 				Integer.parseInt(o.getOrDefault("turns", "8")),
 				Double.parseDouble(o.getOrDefault("learning-rate", "2e-3")),
 				Integer.parseInt(o.getOrDefault("warmup", "100")), Integer.parseInt(o.getOrDefault("log-every", "100")),
-				Integer.parseInt(o.getOrDefault("vision-steps", "1500")));
+				Integer.parseInt(o.getOrDefault("vision-steps", "1500")),
+				Integer.parseInt(o.getOrDefault("release-at", "4500")));
 		Path out = Paths.get(o.getOrDefault("out", SHIPPED));
 		Path work = Paths.get(o.getOrDefault("work", "target/demo-training"));
 		long start = System.nanoTime();
@@ -106,7 +110,8 @@ public final class Trainer {
 			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(),
 					tokensPerImage, config.text().maxPositionEmbeddings());
 			alignVision(model, root, generator, processor);
-			model.freezeVisionTower();
+			model.freezeAlignedInputs();
+			KindEmphasis emphasis = new KindEmphasis();
 			AdamW optimizer = new AdamW(root, model.parameters(), 0.9, 0.98, 1e-8, 0.01, 1.0);
 			NDArray[] attached = attachable(model, optimizer);
 			Curriculum curriculum = new Curriculum(this.options.steps());
@@ -117,6 +122,17 @@ public final class Trainer {
 			long[] targets = new long[correct.length];
 			long started = System.nanoTime();
 			for (int step = 1; step <= this.options.steps(); step++) {
+				if (step == this.options.releaseStep()) {
+					// What the frozen inputs taught is kept beside the final checkpoint, then the inputs learn too.
+					Path frozen = dir.resolveSibling(dir.getFileName() + "-before-release");
+					architecture.writeFiles(frozen);
+					SafetensorsWriter.write(frozen.resolve("model.safetensors"), model.tensors());
+					model.releaseAlignedInputs();
+					optimizer.track(root, model.parameters());
+					attached = attachable(model, optimizer);
+					System.out.printf(Locale.ROOT, "step %d: projector and embeddings learn from here (checkpoint so far in %s)%n",
+							step, frozen);
+				}
 				int images = batchRandom.nextBoolean() ? 1 : 2 + batchRandom.nextInt(3);
 				int perSequence = images * tokensPerImage + 16 * this.options.turns();
 				int sequences = Math.max(1, this.options.tokensPerBatch() / perSequence);
@@ -134,12 +150,13 @@ public final class Trainer {
 					try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
 						TrainableLlava.Output output = model.forwardWithGrounding(scope, batch);
 						logits = output.logits();
-						loss = TrainableLlava.loss(logits, batch);
+						loss = TrainableLlava.loss(logits, batch, emphasis.weights(batch));
 						NDArray grounding = TrainableLlava.groundingLoss(output);
 						groundingSum += grounding.getFloat();
 						collector.backward(TrainableLlava.objective(loss, grounding));
 					}
-					float lossValue = loss.getFloat();
+					// Progress and the curriculum follow the plain loss, every answer alike, not the emphasised one.
+					float lossValue = TrainableLlava.loss(logits, batch).getFloat();
 					if (!Float.isFinite(lossValue)) {
 						throw new IllegalStateException("The training loss is " + lossValue + " at step " + step
 								+ "; lower --learning-rate");
@@ -150,6 +167,7 @@ public final class Trainer {
 								curriculum.maxObjects() == Integer.MAX_VALUE ? "all" : curriculum.maxObjects());
 					}
 					long[] predicted = logits.argMax(-1).toLongArray();
+					emphasis.observe(batch, predicted);
 					for (int i = 0; i < predicted.length; i++) {
 						QuestionKind kind = batch.kinds()[i];
 						if (kind != null) {

@@ -21,7 +21,8 @@ import dev.vlcache.demo.task.TaskVocabulary;
  * near the sum of the decoder's word embeddings for what its cell shows (colour, shape and letter of an object,
  * "coloured" if it is not gray, and the row and column words of its region). Image tokens then live in the
  * words' space, where the tied LM head can read an attribute straight off the token an answer attends to. Stage 2
- * keeps the tower as stage 1 leaves it (see {@link TrainableLlava#freezeVisionTower}). At 300 steps the letters
+ * keeps tower, projector and embeddings as stage 1 leaves them (see {@link TrainableLlava#freezeAlignedInputs}).
+ * At 300 steps the letters
  * and regions were not yet there (nearest-word accuracy 0.17 and 0.6); at about 900 every attribute is.
  */
 final class VisionPretraining {

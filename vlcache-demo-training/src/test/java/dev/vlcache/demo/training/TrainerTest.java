@@ -147,10 +147,10 @@ class TrainerTest {
 
 	@Test
 	void trainingIsDeterministicForASeed(@TempDir Path dir) throws Exception {
-		Trainer.Options options = new Trainer.Options(5, 12, 700, 3, 3e-3, 2, 6, 3);
+		Trainer.Options options = new Trainer.Options(5, 12, 700, 3, 3e-3, 2, 6, 3, 7);
 		Path a = new Trainer(options).train(SMALL, dir.resolve("a"));
 		Path b = new Trainer(options).train(SMALL, dir.resolve("b"));
-		Path c = new Trainer(new Trainer.Options(6, 12, 700, 3, 3e-3, 2, 6, 3)).train(SMALL, dir.resolve("c"));
+		Path c = new Trainer(new Trainer.Options(6, 12, 700, 3, 3e-3, 2, 6, 3, 7)).train(SMALL, dir.resolve("c"));
 		byte[] weightsA = Files.readAllBytes(a.resolve("model.safetensors"));
 		assertThat(Files.readAllBytes(b.resolve("model.safetensors"))).isEqualTo(weightsA);
 		assertThat(Files.readAllBytes(c.resolve("model.safetensors"))).isNotEqualTo(weightsA);
@@ -163,6 +163,32 @@ class TrainerTest {
 			assertThat(model.promptEncoder()
 				.encode(List.of(ChatMessage.user("What colour is the circle?", 1)), true, 0)
 				.length()).isEqualTo(2 + 256 + 5);
+		}
+	}
+
+
+	@Test
+	void stageTwoStartsFromOrthonormalFrozenWordsAndACopyingGroundedLayer(@TempDir Path dir) throws Exception {
+		DemoArchitecture.DEFAULT.writeFiles(dir);
+		LlavaConfig config = ConfigParser.parse(dir);
+		int vocab = config.text().vocabSize();
+		int d = config.text().hiddenSize();
+		try (NDManager root = NDManager.newBaseManager("PyTorch");
+				TrainableLlava model = new TrainableLlava(config, root, 3)) {
+			NDArray words = model.parameters().get(TrainableLlava.EMBEDDINGS);
+			float gramError = words.matMul(words.transpose()).sub(root.eye(vocab)).abs().max().getFloat();
+			assertThat(gramError).isLessThan(1e-5f);
+			String layer = "language_model.model.layers." + TrainableLlava.FIRST_GROUNDED_LAYER + ".self_attn.";
+			NDArray copy = model.parameters().get(layer + "o_proj.weight")
+				.matMul(model.parameters().get(layer + "v_proj.weight"));
+			float copyError = copy.sub(root.eye(d).mul(TrainableLlava.READOUT_GAIN)).abs().max().getFloat();
+			assertThat(copyError).isLessThan(1e-6f);
+			model.freezeAlignedInputs();
+			model.parameters().forEach((name, p) -> {
+				boolean frozen = name.startsWith("vision_tower.") || name.startsWith("multi_modal_projector.")
+						|| name.equals(TrainableLlava.EMBEDDINGS);
+				assertThat(p.hasGradient()).as(name).isEqualTo(!frozen && model.trained(name));
+			});
 		}
 	}
 

@@ -1,0 +1,67 @@
+package dev.vlcache.demo.training;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vlcache.core.config.ConfigParser;
+import dev.vlcache.core.config.LlavaConfig;
+import dev.vlcache.core.image.ImageProcessor;
+import dev.vlcache.core.template.ChatTemplate;
+import dev.vlcache.core.tokenizer.PromptEncoder;
+import dev.vlcache.core.tokenizer.TextTokenizer;
+import dev.vlcache.demo.task.QuestionKind;
+import dev.vlcache.demo.task.TaskGenerator;
+import dev.vlcache.demo.task.TaskSample;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class KindEmphasisTest {
+
+	@Test
+	void kindsAnsweredRightFadeToTheFloorWhileWrongOnesKeepFullWeight(@TempDir Path dir) throws Exception {
+		TrainingBatch batch = batch(dir);
+		KindEmphasis emphasis = new KindEmphasis();
+		float[] fresh = emphasis.weights(batch);
+		for (int i = 0; i < fresh.length; i++) {
+			// Nothing observed yet: every kind counts as always wrong.
+			assertThat(fresh[i]).isCloseTo(batch.weights()[i] * 1.1f, within(1e-6f));
+		}
+		// Colour words always right, everything else always wrong, for long enough to forget the start.
+		long[] predicted = new long[batch.targets().length];
+		for (int i = 0; i < predicted.length; i++) {
+			predicted[i] = batch.kinds()[i] == QuestionKind.COLOUR ? batch.targets()[i] : -1;
+		}
+		for (int step = 0; step < 1000; step++) {
+			emphasis.observe(batch, predicted);
+		}
+		float[] weights = emphasis.weights(batch);
+		int colour = 0;
+		for (int i = 0; i < weights.length; i++) {
+			float factor = batch.kinds()[i] == QuestionKind.COLOUR ? 0.1f : 1.1f;
+			colour += batch.kinds()[i] == QuestionKind.COLOUR ? 1 : 0;
+			assertThat(weights[i]).isCloseTo(batch.weights()[i] * factor, within(1e-4f));
+		}
+		assertThat(colour).isPositive();
+	}
+
+	private static TrainingBatch batch(Path dir) throws Exception {
+		DemoArchitecture.DEFAULT.writeFiles(dir);
+		LlavaConfig config = ConfigParser.parse(dir);
+		List<List<TaskSample>> conversations = new ArrayList<>();
+		TaskGenerator generator = new TaskGenerator(5);
+		for (int i = 0; i < 6; i++) {
+			conversations.add(generator.conversation(8, 1, Integer.MAX_VALUE));
+		}
+		try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
+			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(), 256,
+					config.text().maxPositionEmbeddings());
+			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId());
+		}
+	}
+
+}
