@@ -68,8 +68,7 @@ final class TrainableLlava implements AutoCloseable {
 			orthonormalRows(EMBEDDINGS, t.vocabSize(), d);
 		}
 		if (!t.tieWordEmbeddings()) {
-			// The LM head starts as the embeddings (what an attended token is a sum of) and learns from there.
-			put(LM_HEAD, this.parameters.get(EMBEDDINGS).toFloatArray(), t.vocabSize(), d);
+			normal(random, LM_HEAD, 1 / Math.sqrt(d), t.vocabSize(), d);
 		}
 		constant(LM + "norm.weight", 1, d);
 		for (int l = 0; l < t.numLayers(); l++) {
@@ -128,8 +127,8 @@ final class TrainableLlava implements AutoCloseable {
 	 * the image tokens. Measured on the trainer's log (share of answer words right per kind): with the tower alone
 	 * frozen, colours and letters were learnt and shapes never (0.25-0.35 through 9000 steps); with everything
 	 * trainable, colours and shapes were learnt and letters fell to chance as the tower forgot them. With these
-	 * inputs frozen, shapes, places and counts are read within 500-1000 steps and colours follow once
-	 * {@link KindEmphasis} gives the kinds still wrong most of the loss.
+	 * inputs frozen, shapes, places and counts are read within 500-1000 steps and colours follow (0.97 by step
+	 * 3800) once {@link KindEmphasis} gives the kinds still wrong most of the loss; letters stay at chance.
 	 */
 	void freezeAlignedInputs() {
 		this.parameters.forEach((name, a) -> {
@@ -142,7 +141,9 @@ final class TrainableLlava implements AutoCloseable {
 	/**
 	 * Lets projector and embeddings learn again (the tower stays frozen): in the second half of stage 2, after the
 	 * decoder has learnt to read the frozen image tokens. Letters were never read off frozen tokens (0.10, chance,
-	 * in every run), and were only ever learnt with these trainable.
+	 * in every run) and were only ever learnt with these trainable. After the release, letter answer words in
+	 * training rose from 0.10 to 0.61, but the test set's letter questions stay at 7%: in training conversations
+	 * the letter can be copied from an earlier description of the same page (see the README).
 	 */
 	void releaseAlignedInputs() {
 		this.parameters.forEach((name, a) -> {
@@ -418,10 +419,10 @@ final class TrainableLlava implements AutoCloseable {
 
 	/**
 	 * Makes the rows of a [rows, columns] parameter orthonormal (Gram-Schmidt). For the word embeddings, which stage 2
-	 * keeps frozen as the tied LM head: an image token is then a sum of orthogonal words, and the decoder can favour
-	 * a whole kind of answer (any letter) by adding the sum of its words, which raises each of them by exactly the
-	 * same logit. With random rows that sum also raised some letters more than others by about as much as the
-	 * attended token told them apart, and letters stayed at chance (0.10 of answer words after 2000 steps).
+	 * first keeps frozen as the tied LM head: an image token is then a sum of orthogonal words, and the decoder can
+	 * favour a whole kind of answer (any region word) by adding the sum of its words, which raises each of them by
+	 * exactly the same logit; with random rows that sum favours some words of the kind over others. Measured: region
+	 * words right 0.85 at step 1000 against 0.64 with random rows.
 	 */
 	private void orthonormalRows(String name, int rows, int columns) {
 		float[] w = this.parameters.get(name).toFloatArray();
