@@ -7,12 +7,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.vlcache.core.config.ConfigParser;
-import dev.vlcache.core.config.LlavaConfig;
-import dev.vlcache.core.image.ImageProcessor;
-import dev.vlcache.core.template.ChatTemplate;
-import dev.vlcache.core.tokenizer.PromptEncoder;
-import dev.vlcache.core.tokenizer.TextTokenizer;
 import dev.vlcache.demo.task.QuestionKind;
 import dev.vlcache.demo.task.TaskGenerator;
 import dev.vlcache.demo.task.TaskSample;
@@ -50,18 +44,12 @@ class KindEmphasisTest {
 	}
 
 	private static TrainingBatch batch(Path dir) throws Exception {
-		DemoArchitecture.DEFAULT.writeFiles(dir);
-		LlavaConfig config = ConfigParser.parse(dir);
 		List<List<TaskSample>> conversations = new ArrayList<>();
 		TaskGenerator generator = new TaskGenerator(5);
 		for (int i = 0; i < 6; i++) {
 			conversations.add(generator.conversation(8, 1, Integer.MAX_VALUE));
 		}
-		try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
-			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(), 256,
-					config.text().maxPositionEmbeddings());
-			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId());
-		}
+		return DemoBatches.of(dir, conversations);
 	}
 
 }
