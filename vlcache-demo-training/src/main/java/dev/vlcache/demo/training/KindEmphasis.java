@@ -28,8 +28,12 @@ final class KindEmphasis {
 		return out;
 	}
 
-	/** Updates the running accuracies with one step's predictions ({@code predicted[i]} for target {@code i}). */
-	void observe(TrainingBatch batch, long[] predicted) {
+	/**
+	 * Updates the running accuracies with one step's predictions ({@code predicted[i]} for target {@code i}).
+	 * @return the step's answer words right ({@code [0]}) and in all ({@code [1]}), indexed by question kind's
+	 *         ordinal, the end-of-answer token last
+	 */
+	int[][] observe(TrainingBatch batch, long[] predicted) {
 		int[] right = new int[this.accuracy.length];
 		int[] total = new int[this.accuracy.length];
 		for (int i = 0; i < predicted.length; i++) {
@@ -42,6 +46,7 @@ final class KindEmphasis {
 				this.accuracy[s] = DECAY * this.accuracy[s] + (1 - DECAY) * right[s] / (double) total[s];
 			}
 		}
+		return new int[][] { right, total };
 	}
 
 	private int slot(QuestionKind kind) {

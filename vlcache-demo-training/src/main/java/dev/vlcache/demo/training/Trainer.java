@@ -167,13 +167,10 @@ public final class Trainer {
 								curriculum.maxObjects() == Integer.MAX_VALUE ? "all" : curriculum.maxObjects());
 					}
 					long[] predicted = logits.argMax(-1).toLongArray();
-					emphasis.observe(batch, predicted);
-					for (int i = 0; i < predicted.length; i++) {
-						QuestionKind kind = batch.kinds()[i];
-						if (kind != null) {
-							correct[kind.ordinal()] += predicted[i] == batch.targets()[i] ? 1 : 0;
-							targets[kind.ordinal()]++;
-						}
+					int[][] tally = emphasis.observe(batch, predicted);
+					for (int k = 0; k < correct.length; k++) {
+						correct[k] += tally[0][k];
+						targets[k] += tally[1][k];
 					}
 					double norm = optimizer.update(scope, model.parameters(), learningRate(step, this.options.steps()));
 					if (!Double.isFinite(norm)) {

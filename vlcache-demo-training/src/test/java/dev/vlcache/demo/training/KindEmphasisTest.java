@@ -30,7 +30,13 @@ class KindEmphasisTest {
 		for (int i = 0; i < predicted.length; i++) {
 			predicted[i] = batch.kinds()[i] == QuestionKind.COLOUR ? batch.targets()[i] : -1;
 		}
-		for (int step = 0; step < 1000; step++) {
+		int[][] tally = emphasis.observe(batch, predicted);
+		for (QuestionKind kind : QuestionKind.values()) {
+			long words = java.util.Arrays.stream(batch.kinds()).filter(k -> k == kind).count();
+			assertThat(tally[1][kind.ordinal()]).as(kind.name()).isEqualTo(words);
+			assertThat(tally[0][kind.ordinal()]).as(kind.name()).isEqualTo(kind == QuestionKind.COLOUR ? words : 0);
+		}
+		for (int step = 1; step < 1000; step++) {
 			emphasis.observe(batch, predicted);
 		}
 		float[] weights = emphasis.weights(batch);
