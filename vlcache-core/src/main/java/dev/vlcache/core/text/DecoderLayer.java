@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.kv.LayerKvCache;
+import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.nn.Ops;
 
 /**
@@ -34,33 +35,19 @@ final class DecoderLayer {
 
 	private final NDArray postAttentionNorm;
 
-	private final NDArray qWeight;
+	private final DenseLayer q;
 
-	private final @Nullable NDArray qBias;
+	private final DenseLayer k;
 
-	private final NDArray kWeight;
+	private final DenseLayer v;
 
-	private final @Nullable NDArray kBias;
+	private final DenseLayer o;
 
-	private final NDArray vWeight;
+	private final DenseLayer gate;
 
-	private final @Nullable NDArray vBias;
+	private final DenseLayer up;
 
-	private final NDArray oWeight;
-
-	private final @Nullable NDArray oBias;
-
-	private final NDArray gateWeight;
-
-	private final NDArray upWeight;
-
-	private final NDArray downWeight;
-
-	private final @Nullable NDArray gateBias;
-
-	private final @Nullable NDArray upBias;
-
-	private final @Nullable NDArray downBias;
+	private final DenseLayer down;
 
 	DecoderLayer(WeightLoader w, TextConfig c, int index) {
 		this.config = c;
@@ -72,20 +59,13 @@ final class DecoderLayer {
 		long f = c.intermediateSize();
 		this.inputNorm = w.load(p + "input_layernorm.weight", d);
 		this.postAttentionNorm = w.load(p + "post_attention_layernorm.weight", d);
-		this.qWeight = w.load(p + "self_attn.q_proj.weight", qOut, d);
-		this.kWeight = w.load(p + "self_attn.k_proj.weight", kvOut, d);
-		this.vWeight = w.load(p + "self_attn.v_proj.weight", kvOut, d);
-		this.oWeight = w.load(p + "self_attn.o_proj.weight", d, qOut);
-		this.qBias = c.attentionBias() ? w.load(p + "self_attn.q_proj.bias", qOut) : null;
-		this.kBias = c.attentionBias() ? w.load(p + "self_attn.k_proj.bias", kvOut) : null;
-		this.vBias = c.attentionBias() ? w.load(p + "self_attn.v_proj.bias", kvOut) : null;
-		this.oBias = c.outputBias() ? w.load(p + "self_attn.o_proj.bias", d) : null;
-		this.gateWeight = w.load(p + "mlp.gate_proj.weight", f, d);
-		this.upWeight = w.load(p + "mlp.up_proj.weight", f, d);
-		this.downWeight = w.load(p + "mlp.down_proj.weight", d, f);
-		this.gateBias = c.mlpBias() ? w.load(p + "mlp.gate_proj.bias", f) : null;
-		this.upBias = c.mlpBias() ? w.load(p + "mlp.up_proj.bias", f) : null;
-		this.downBias = c.mlpBias() ? w.load(p + "mlp.down_proj.bias", d) : null;
+		this.q = DenseLayer.load(w, p + "self_attn.q_proj", qOut, d, c.attentionBias());
+		this.k = DenseLayer.load(w, p + "self_attn.k_proj", kvOut, d, c.attentionBias());
+		this.v = DenseLayer.load(w, p + "self_attn.v_proj", kvOut, d, c.attentionBias());
+		this.o = DenseLayer.load(w, p + "self_attn.o_proj", d, qOut, c.outputBias());
+		this.gate = DenseLayer.load(w, p + "mlp.gate_proj", f, d, c.mlpBias());
+		this.up = DenseLayer.load(w, p + "mlp.up_proj", f, d, c.mlpBias());
+		this.down = DenseLayer.load(w, p + "mlp.down_proj", d, f, c.mlpBias());
 	}
 
 	/**
@@ -101,19 +81,19 @@ final class DecoderLayer {
 		int kvHeads = this.config.numKvHeads();
 		long hd = this.config.headDim();
 		NDArray h = Ops.rmsNorm(x, this.inputNorm, this.config.rmsNormEps());
-		NDArray q = Ops.linear(h, this.qWeight, this.qBias).reshape(t, heads, hd).transpose(1, 0, 2);
-		NDArray k = Ops.linear(h, this.kWeight, this.kBias).reshape(t, kvHeads, hd).transpose(1, 0, 2);
-		NDArray v = Ops.linear(h, this.vWeight, this.vBias).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDArray q = this.q.apply(h).reshape(t, heads, hd).transpose(1, 0, 2);
+		NDArray k = this.k.apply(h).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDArray v = this.v.apply(h).reshape(t, kvHeads, hd).transpose(1, 0, 2);
 		q = RotaryEmbedding.apply(q, cos, sin);
 		k = RotaryEmbedding.apply(k, cos, sin);
 		int firstQueryIndex = cache.length();
 		cache.append(k, v, position);
 		NDArray attn = attention(scope, q.mul(1.0 / Math.sqrt(hd)), cache.keys(scope), cache.values(scope),
 				firstQueryIndex, mask, observer, promptLength);
-		x = x.add(Ops.linear(attn, this.oWeight, this.oBias));
+		x = x.add(this.o.apply(attn));
 		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
-		NDArray gate = Ops.activation(Ops.linear(h, this.gateWeight, this.gateBias), this.config.hiddenAct());
-		NDArray mlp = Ops.linear(gate.mul(Ops.linear(h, this.upWeight, this.upBias)), this.downWeight, this.downBias);
+		NDArray activated = Ops.activation(this.gate.apply(h), this.config.hiddenAct());
+		NDArray mlp = this.down.apply(activated.mul(this.up.apply(h)));
 		return x.add(mlp);
 	}
 

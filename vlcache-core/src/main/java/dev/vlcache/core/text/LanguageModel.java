@@ -16,6 +16,7 @@ import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.kv.LayerKvCache;
+import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.nn.Ops;
 
 /**
@@ -37,11 +38,12 @@ public final class LanguageModel {
 
 	private final TextConfig config;
 
-	private final NDArray embedTokens;
+	/** The token embeddings [vocab, hidden], looked up by {@link DenseLayer#rows}; the LM head itself when tied. */
+	private final DenseLayer embedTokens;
 
 	private final NDArray finalNorm;
 
-	private final NDArray lmHead;
+	private final DenseLayer lmHead;
 
 	private final List<DecoderLayer> layers = new ArrayList<>();
 
@@ -60,7 +62,7 @@ public final class LanguageModel {
 		this.chunkTokens = chunkTokens;
 		long v = c.vocabSize();
 		long d = c.hiddenSize();
-		this.embedTokens = w.load("text.embed_tokens.weight", v, d);
+		NDArray embeddings = w.load("text.embed_tokens.weight", v, d);
 		for (int i = 0; i < c.numLayers(); i++) {
 			this.layers.add(new DecoderLayer(w, c, i));
 		}
@@ -71,9 +73,14 @@ public final class LanguageModel {
 				throw new CheckpointException("Missing tensor 'lm_head.weight' or 'language_model.lm_head.weight' in "
 						+ w.index().folder() + " and tie_word_embeddings is false");
 			}
-			head = this.embedTokens;
+			// Tied: one transposed table serves as LM head and (by columns) as embeddings, stored once.
+			this.lmHead = DenseLayer.transposing(embeddings);
+			this.embedTokens = this.lmHead;
 		}
-		this.lmHead = head;
+		else {
+			this.lmHead = DenseLayer.transposing(head);
+			this.embedTokens = DenseLayer.keepingLayout(embeddings);
+		}
 		this.rope = new RotaryEmbedding(c);
 	}
 
@@ -94,7 +101,7 @@ public final class LanguageModel {
 			}
 		}
 		NDArray index = scope.create(ids);
-		return this.embedTokens.get(scope, new NDIndex("{}", index));
+		return this.embedTokens.rows(scope, index);
 	}
 
 	/**
@@ -157,7 +164,7 @@ public final class LanguageModel {
 	/** Final norm and LM head in float32, [rows, vocab]. */
 	private NDArray logits(NDArray hidden) {
 		NDArray normed = Ops.rmsNorm(hidden, this.finalNorm, this.config.rmsNormEps());
-		NDArray out = Ops.linear(normed, this.lmHead, null);
+		NDArray out = this.lmHead.apply(normed);
 		return out.getDataType() == DataType.FLOAT32 ? out : out.toType(DataType.FLOAT32, false);
 	}
 
