@@ -1,0 +1,129 @@
+package dev.vlcache.benchmark;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import dev.vlcache.core.nn.DenseLayer;
+import dev.vlcache.core.nn.Ops;
+import dev.vlcache.core.runtime.CommandLineArguments;
+
+/**
+ * What storing the decoder's matrices transposed buys a decoding step: the one-row product with every matrix of
+ * a step, once as {@code torch.nn.functional.linear} on the checkpoint's [out, in] layout and once as
+ * {@code x W^T} on an [in, out] copy, interleaved, the median of each matrix summed over the step; and what
+ * the engine's choice ({@link DenseLayer} transposes the LM head only) adds up to.
+ *
+ * <pre>
+ * mvn -q -pl vlcache-benchmark exec:java -Dexec.mainClass=dev.vlcache.benchmark.LayoutBenchmark \
+ *     -Dexec.args="--shapes qwen2-0.5b,llava-7b-4-layers --runs 30"
+ * </pre>
+ */
+public final class LayoutBenchmark {
+
+	private LayoutBenchmark() {
+	}
+
+	public static void main(String[] args) {
+		Map<String, String> options = CommandLineArguments.parse(args);
+		int runs = Integer.parseInt(options.getOrDefault("runs", "30"));
+		System.out.println("| shape | matrix [out x in] | per step | linear on [out, in], ms | x W^T on [in, out], ms | speed-up |");
+		System.out.println("|---|---|---:|---:|---:|---:|");
+		for (String name : options.getOrDefault("shapes", "qwen2-0.5b,llava-7b-4-layers").split(",")) {
+			SyntheticCheckpoint shape = shape(name.trim());
+			double before = 0;
+			double after = 0;
+			double chosen = 0;
+			for (Map.Entry<long[], Integer> m : matrices(shape).entrySet()) {
+				double[] ms = time(m.getKey()[0], m.getKey()[1], runs);
+				before += ms[0] * m.getValue();
+				after += ms[1] * m.getValue();
+				chosen += ms[m.getKey()[0] == shape.vocab() ? 1 : 0] * m.getValue();
+				System.out.printf(Locale.ROOT, "| %s | %d x %d | %d | %.3f | %.3f | %.2fx |%n", shape.name(), m.getKey()[0],
+						m.getKey()[1], m.getValue(), ms[0], ms[1], ms[0] / ms[1]);
+			}
+			System.out.printf(Locale.ROOT, "| %s | all products of a step | | %.1f | %.1f | %.2fx |%n", shape.name(), before,
+					after, before / after);
+			System.out.printf(Locale.ROOT, "| %s | LM head transposed, as the engine stores it | | %.1f | %.1f | %.2fx |%n", shape.name(),
+					before, chosen, before / chosen);
+		}
+	}
+
+	private static SyntheticCheckpoint shape(String name) {
+		return switch (name) {
+			case "qwen2-0.5b" -> SyntheticCheckpoint.QWEN2_0_5B;
+			case "llava-7b-4-layers" -> SyntheticCheckpoint.LLAVA_7B_4_LAYERS;
+			default -> throw new IllegalArgumentException("unknown shape '" + name + "'");
+		};
+	}
+
+	/** Each distinct [out, in] matrix of a decoding step and how often a step multiplies by it. */
+	private static Map<long[], Integer> matrices(SyntheticCheckpoint s) {
+		long hd = s.hidden() / s.heads();
+		Map<List<Long>, Integer> counts = new LinkedHashMap<>();
+		// q, k, v, o, gate, up, down
+		List<long[]> perLayer = List.of(new long[] { s.heads() * hd, s.hidden() },
+				new long[] { s.kvHeads() * hd, s.hidden() }, new long[] { s.kvHeads() * hd, s.hidden() },
+				new long[] { s.hidden(), s.heads() * hd }, new long[] { s.intermediate(), s.hidden() },
+				new long[] { s.intermediate(), s.hidden() }, new long[] { s.hidden(), s.intermediate() });
+		for (long[] m : perLayer) {
+			counts.merge(List.of(m[0], m[1]), s.layers(), Integer::sum);
+		}
+		counts.merge(List.of((long) s.vocab(), (long) s.hidden()), 1, Integer::sum);
+		Map<long[], Integer> out = new LinkedHashMap<>();
+		counts.forEach((k, v) -> out.put(new long[] { k.get(0), k.get(1) }, v));
+		return out;
+	}
+
+	/** Median milliseconds of one product [1, in] x [out, in]^T: linear on [out, in], then the transposed copy. */
+	private static double[] time(long out, long in, int runs) {
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			NDArray weight = manager.randomNormal(new Shape(out, in));
+			DenseLayer transposed = DenseLayer.transposing(weight.duplicate());
+			NDArray x = manager.randomNormal(new Shape(1, in));
+			List<Double> linear = new ArrayList<>();
+			List<Double> copy = new ArrayList<>();
+			for (int r = 0; r < runs + 3; r++) {
+				try (NDManager scope = manager.newSubManager()) {
+					NDArray row = x.duplicate();
+					row.attach(scope);
+					// Alternate which goes first, so that neither always finds the other's data in cache.
+					boolean linearFirst = r % 2 == 0;
+					double a = linearFirst ? timeLinear(row, weight) : timeTransposed(row, transposed);
+					double b = linearFirst ? timeTransposed(row, transposed) : timeLinear(row, weight);
+					if (r >= 3) {
+						linear.add(linearFirst ? a : b);
+						copy.add(linearFirst ? b : a);
+					}
+				}
+			}
+			return new double[] { median(linear), median(copy) };
+		}
+	}
+
+	private static double timeLinear(NDArray row, NDArray weight) {
+		long t0 = System.nanoTime();
+		Ops.linear(row, weight, null).toFloatArray();
+		return (System.nanoTime() - t0) / 1e6;
+	}
+
+	private static double timeTransposed(NDArray row, DenseLayer layer) {
+		long t0 = System.nanoTime();
+		layer.apply(row).toFloatArray();
+		return (System.nanoTime() - t0) / 1e6;
+	}
+
+	private static double median(List<Double> values) {
+		double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+		Arrays.sort(v);
+		return v[v.length / 2];
+	}
+
+}
