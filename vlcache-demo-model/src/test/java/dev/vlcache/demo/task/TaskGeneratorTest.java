@@ -37,11 +37,26 @@ class TaskGeneratorTest {
 	}
 
 	@Test
-	void trainingConversationsAskSeveralQuestionsAboutTheSamePages() {
-		List<TaskSample> turns = new TaskGenerator(1).conversation(3, 2, Integer.MAX_VALUE);
-		assertThat(turns).hasSize(3);
-		assertThat(turns).allSatisfy(t -> assertThat(t.scenes()).isEqualTo(turns.get(0).scenes()));
-		assertThat(turns.get(0).scenes()).hasSize(2);
+	void trainingConversationsAskAboutTheSamePagesAndNoTurnGivesAwayALaterAnswer() {
+		TaskGenerator generator = new TaskGenerator(1);
+		Map<QuestionKind, Integer> kinds = new EnumMap<>(QuestionKind.class);
+		for (int i = 0; i < 300; i++) {
+			int images = 1 + i % 4;
+			List<TaskSample> turns = generator.conversation(8, images, Integer.MAX_VALUE);
+			assertThat(turns).isNotEmpty().hasSizeLessThanOrEqualTo(8);
+			assertThat(turns).allSatisfy(t -> assertThat(t.scenes()).isEqualTo(turns.get(0).scenes()));
+			assertThat(turns.get(0).scenes()).hasSize(images);
+			// Each question once, and the description (which names every object) only as the last turn.
+			assertThat(turns.stream().map(TaskSample::kind)).doesNotHaveDuplicates();
+			for (int t = 0; t < turns.size() - 1; t++) {
+				assertThat(turns.get(t).kind()).isNotEqualTo(QuestionKind.DESCRIBE);
+			}
+			turns.forEach(t -> kinds.merge(t.kind(), 1, Integer::sum));
+		}
+		// Every kind is trained, descriptions on single pages only.
+		assertThat(kinds).containsOnlyKeys(QuestionKind.values());
+		kinds.values().forEach(n -> assertThat(n).isGreaterThan(30));
+		assertThat(generator.conversation(2, 1, Integer.MAX_VALUE)).hasSizeLessThanOrEqualTo(2);
 	}
 
 	@Test

@@ -39,11 +39,13 @@ import dev.vlcache.demo.task.TaskSample;
  * </pre>
  *
  * Stage 1 aligns the vision tower with the word embeddings ({@link VisionPretraining}); stage 2 trains the decoder
- * on conversations about the task's pages with what stage 1 aligned frozen, and from {@code --release-at} the
- * projector and embeddings too, minimising the answer loss (weighted by {@link KindEmphasis}) plus a grounding
- * loss on attention ({@link TrainableLlava#groundingLoss}). The seed fixes the data, the initial weights and the batch order; a small
- * model's weights come out bit-identical (see {@code TrainerTest}), but a full run's float sums depend on how
- * libtorch splits its kernels across threads, which is not guaranteed from run to run.
+ * on conversations about the task's pages with what stage 1 aligned frozen (unless {@code --release-at} lets
+ * projector and embeddings learn from some step on), minimising the answer loss (weighted by
+ * {@link KindEmphasis}) plus a grounding loss on attention ({@link TrainableLlava#groundingLoss}); half the
+ * conversations finish their short answers under a simulated eviction ({@link TrainingBatch}). The seed fixes
+ * the data, the initial weights and the batch order; a small model's weights come out bit-identical (see
+ * {@code TrainerTest}), but a full run's float sums depend on how libtorch splits its kernels across threads, which
+ * is not guaranteed from run to run.
  */
 public final class Trainer {
 
@@ -82,7 +84,7 @@ public final class Trainer {
 				Double.parseDouble(o.getOrDefault("learning-rate", "2e-3")),
 				Integer.parseInt(o.getOrDefault("warmup", "100")), Integer.parseInt(o.getOrDefault("log-every", "100")),
 				Integer.parseInt(o.getOrDefault("vision-steps", "1500")),
-				Integer.parseInt(o.getOrDefault("release-at", "4500")));
+				releaseStep(o.getOrDefault("release-at", "never")));
 		Path out = Paths.get(o.getOrDefault("out", SHIPPED));
 		Path work = Paths.get(o.getOrDefault("work", "target/demo-training"));
 		long start = System.nanoTime();
@@ -96,12 +98,19 @@ public final class Trainer {
 		System.out.printf(Locale.ROOT, "Wrote %s in %.1f min%n", out, (System.nanoTime() - start) / 60e9);
 	}
 
+	/** {@code --release-at}: a step, or "never" (the default: a release cost every kind 0.1-0.2 for 900+ steps). */
+	private static int releaseStep(String value) {
+		return value.equals("never") ? Integer.MAX_VALUE : Integer.parseInt(value);
+	}
+
 	/** Trains a model of shape {@code architecture} and writes its checkpoint into {@code dir}. */
 	public Path train(DemoArchitecture architecture, Path dir) throws IOException {
 		architecture.writeFiles(dir);
 		LlavaConfig config = ConfigParser.parse(dir);
 		TaskGenerator generator = new TaskGenerator(this.options.seed());
 		SplittableRandom batchRandom = new SplittableRandom(this.options.seed() * 31 + 7);
+		// Its own stream, so that which conversations simulate an eviction does not shift the batches.
+		SplittableRandom evictionRandom = new SplittableRandom(this.options.seed() * 31 + 11);
 		ImageProcessor processor = ImageProcessor.load(dir);
 		int tokensPerImage = Scene.CELLS * Scene.CELLS;
 		try (TextTokenizer tokenizer = TextTokenizer.load(dir);
@@ -142,7 +151,7 @@ public final class Trainer {
 					conversations.add(generator.conversation(this.options.turns(), images, maxObjects));
 				}
 				TrainingBatch batch = TrainingBatch.of(conversations, encoder, processor,
-						config.imageTokenId());
+						config.imageTokenId(), evictionRandom);
 				try (NDManager scope = root.newSubManager()) {
 					scope.tempAttachAll(attached);
 					NDArray logits;

@@ -3,6 +3,9 @@ package dev.vlcache.demo.training;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.SplittableRandom;
+
+import org.jspecify.annotations.Nullable;
 
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
@@ -20,12 +23,18 @@ final class DemoBatches {
 	}
 
 	static TrainingBatch of(Path dir, List<List<TaskSample>> conversations) throws IOException {
+		return of(dir, conversations, null);
+	}
+
+	/** With simulated evictions drawn from {@code eviction} when it is not null. */
+	static TrainingBatch of(Path dir, List<List<TaskSample>> conversations, @Nullable SplittableRandom eviction)
+			throws IOException {
 		DemoArchitecture.DEFAULT.writeFiles(dir);
 		LlavaConfig config = ConfigParser.parse(dir);
 		try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
 			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(),
 					Scene.CELLS * Scene.CELLS, config.text().maxPositionEmbeddings());
-			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId());
+			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId(), eviction);
 		}
 	}
 

@@ -33,7 +33,7 @@ class TrainerTest {
 	void theEngineComputesWhatTheTrainerTrained(@TempDir Path dir) throws Exception {
 		SMALL.writeFiles(dir);
 		LlavaConfig config = ConfigParser.parse(dir);
-		List<TaskSample> conversation = new TaskGenerator(4).conversation(2, 2, Integer.MAX_VALUE);
+		List<TaskSample> conversation = twoTurns(new TaskGenerator(4));
 		try (NDManager root = NDManager.newBaseManager("PyTorch");
 				TrainableLlava trainable = new TrainableLlava(config, root, 9)) {
 			SafetensorsWriter.write(dir.resolve("model.safetensors"), trainable.tensors());
@@ -190,6 +190,16 @@ class TrainerTest {
 				assertThat(p.hasGradient()).as(name).isEqualTo(!frozen && model.trained(name));
 			});
 		}
+	}
+
+	/** A conversation of two questions about two pages (one with several coloured shapes asks only one). */
+	private static List<TaskSample> twoTurns(TaskGenerator generator) {
+		List<TaskSample> conversation;
+		do {
+			conversation = generator.conversation(2, 2, Integer.MAX_VALUE);
+		}
+		while (conversation.size() < 2);
+		return conversation;
 	}
 
 }

@@ -2,7 +2,10 @@ package dev.vlcache.demo.training;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +80,77 @@ class TrainingBatchTest {
 		}
 		assertThat(batch.groundPositions()).hasSize(expectedRows);
 		assertThat(expectedRows).isGreaterThan(0);
+	}
+
+	@Test
+	void aSimulatedEvictionHidesOnlyImageTokensAShortAnswerDoesNotNeedAndOnlyAfterItsFirstWord(@TempDir Path dir)
+			throws Exception {
+		List<List<TaskSample>> conversations = new ArrayList<>();
+		TaskGenerator generator = new TaskGenerator(21);
+		for (int i = 0; i < 8; i++) {
+			conversations.add(generator.conversation(8, 1 + i % 2, Integer.MAX_VALUE));
+		}
+		TrainingBatch plain = DemoBatches.of(dir, conversations);
+		TrainingBatch drilled = DemoBatches.of(dir, conversations, new SplittableRandom(3));
+		assertThat(drilled.ids()).isEqualTo(plain.ids());
+		assertThat(drilled.targetPositions()).isEqualTo(plain.targetPositions());
+		int n = plain.length();
+		int imageToken = ConfigParser.parse(dir).imageTokenId();
+		Set<Long> targetRows = new HashSet<>();
+		for (long p : plain.targetPositions()) {
+			targetRows.add(p);
+		}
+		int evicted = 0;
+		int shortRows = 0;
+		for (int s = 0; s < plain.sequences(); s++) {
+			List<TaskSample> conversation = conversations.get(s);
+			Set<Integer> coloured = new HashSet<>();
+			List<Integer> imageTokens = new ArrayList<>();
+			for (int t = 0; t < n; t++) {
+				if (plain.ids()[s * n + t] == imageToken) {
+					imageTokens.add(t);
+				}
+			}
+			List<Scene> pages = conversation.get(0).scenes();
+			for (int page = 0; page < pages.size(); page++) {
+				for (SceneObject o : pages.get(page).objects()) {
+					int t = imageTokens.get(page * 256 + o.row() * Scene.CELLS + o.column());
+					if (o.colour() != Colour.GRAY) {
+						coloured.add(t);
+					}
+				}
+			}
+			boolean changed = false;
+			for (int row = 0; row < n; row++) {
+				Set<Integer> seen = new HashSet<>();
+				for (int col = 0; col < n; col++) {
+					float p = plain.mask()[(s * n + row) * n + col];
+					float d = drilled.mask()[(s * n + row) * n + col];
+					// Without a drill the mask is causal.
+					assertThat(p).isEqualTo(col > row ? TrainingBatch.HIDDEN : 0f);
+					if (d != p) {
+						assertThat(imageTokens).contains(col);
+						changed = true;
+					}
+					if (col < row && d == 0 && imageTokens.contains(col)) {
+						seen.add(col);
+					}
+				}
+				int row0 = row;
+				if (seen.size() < imageTokens.stream().filter(t -> t < row0).count()) {
+					// Only rows that predict a short answer's token after its first word lose image tokens, and they
+					// still see the coloured shapes the answer is about.
+					long flat = (long) s * n + row;
+					assertThat(targetRows).contains(flat, flat - 1);
+					assertThat(seen).isEqualTo(coloured);
+					shortRows++;
+				}
+			}
+			evicted += changed ? 1 : 0;
+		}
+		// About one conversation in two; a short answer has one or two such rows, a description none.
+		assertThat(evicted).isBetween(1, plain.sequences() - 1);
+		assertThat(shortRows).isBetween(evicted, 8 * evicted);
 	}
 
 }
