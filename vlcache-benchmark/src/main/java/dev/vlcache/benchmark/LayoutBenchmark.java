@@ -34,25 +34,28 @@ public final class LayoutBenchmark {
 	public static void main(String[] args) {
 		Map<String, String> options = CommandLineArguments.parse(args);
 		int runs = Integer.parseInt(options.getOrDefault("runs", "30"));
-		System.out.println("| shape | matrix [out x in] | per step | linear on [out, in], ms | x W^T on [in, out], ms | speed-up |");
+		System.out.println(
+				"| shape | matrix [out x in] | per step | linear on [out, in], ms | x W^T on [in, out], ms | speed-up |");
 		System.out.println("|---|---|---:|---:|---:|---:|");
 		for (String name : options.getOrDefault("shapes", "qwen2-0.5b,llava-7b-4-layers").split(",")) {
 			SyntheticCheckpoint shape = shape(name.trim());
 			double before = 0;
 			double after = 0;
 			double chosen = 0;
-			for (Map.Entry<long[], Integer> m : matrices(shape).entrySet()) {
-				double[] ms = time(m.getKey()[0], m.getKey()[1], runs);
+			for (Map.Entry<List<Long>, Integer> m : matrices(shape).entrySet()) {
+				long out = m.getKey().get(0);
+				long in = m.getKey().get(1);
+				double[] ms = time(out, in, runs);
 				before += ms[0] * m.getValue();
 				after += ms[1] * m.getValue();
-				chosen += ms[m.getKey()[0] == shape.vocab() ? 1 : 0] * m.getValue();
-				System.out.printf(Locale.ROOT, "| %s | %d x %d | %d | %.3f | %.3f | %.2fx |%n", shape.name(), m.getKey()[0],
-						m.getKey()[1], m.getValue(), ms[0], ms[1], ms[0] / ms[1]);
+				chosen += ms[out == shape.vocab() ? 1 : 0] * m.getValue();
+				System.out.printf(Locale.ROOT, "| %s | %d x %d | %d | %.3f | %.3f | %.2fx |%n", shape.name(), out, in,
+						m.getValue(), ms[0], ms[1], ms[0] / ms[1]);
 			}
-			System.out.printf(Locale.ROOT, "| %s | all products of a step | | %.1f | %.1f | %.2fx |%n", shape.name(), before,
-					after, before / after);
-			System.out.printf(Locale.ROOT, "| %s | LM head transposed, as the engine stores it | | %.1f | %.1f | %.2fx |%n", shape.name(),
-					before, chosen, before / chosen);
+			System.out.printf(Locale.ROOT, "| %s | all products of a step | | %.1f | %.1f | %.2fx |%n", shape.name(),
+					before, after, before / after);
+			System.out.printf(Locale.ROOT, "| %s | LM head transposed, as the engine stores it | | %.1f | %.1f | %.2fx |%n",
+					shape.name(), before, chosen, before / chosen);
 		}
 	}
 
@@ -65,7 +68,7 @@ public final class LayoutBenchmark {
 	}
 
 	/** Each distinct [out, in] matrix of a decoding step and how often a step multiplies by it. */
-	private static Map<long[], Integer> matrices(SyntheticCheckpoint s) {
+	private static Map<List<Long>, Integer> matrices(SyntheticCheckpoint s) {
 		long hd = s.hidden() / s.heads();
 		Map<List<Long>, Integer> counts = new LinkedHashMap<>();
 		// q, k, v, o, gate, up, down
@@ -77,9 +80,7 @@ public final class LayoutBenchmark {
 			counts.merge(List.of(m[0], m[1]), s.layers(), Integer::sum);
 		}
 		counts.merge(List.of((long) s.vocab(), (long) s.hidden()), 1, Integer::sum);
-		Map<long[], Integer> out = new LinkedHashMap<>();
-		counts.forEach((k, v) -> out.put(new long[] { k.get(0), k.get(1) }, v));
-		return out;
+		return counts;
 	}
 
 	/** Median milliseconds of one product [1, in] x [out, in]^T: linear on [out, in], then the transposed copy. */
