@@ -101,9 +101,12 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 			encoded.add(prompt.ids());
 			answers.add(answer);
 			asking.add(kind);
-			grounding.add(grounding(conversation, spans, prompt.ids(), imageTokenId));
-			evictions.add(eviction != null && eviction.nextBoolean()
-					? evictions(conversation, spans, prompt.ids(), imageTokenId) : List.of());
+			// The image tokens of the coloured shapes: what grounding points at and what an eviction keeps.
+			List<Integer> coloured = colouredPositions(conversation.get(0).scenes(),
+					imagePositions(prompt.ids(), imageTokenId));
+			grounding.add(grounding(conversation, spans, coloured));
+			evictions.add(eviction != null && eviction.nextBoolean() ? evictions(conversation, spans, coloured)
+					: List.of());
 			scenes.addAll(conversation.get(0).scenes());
 			length = Math.max(length, prompt.length());
 		}
@@ -181,11 +184,8 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 	 * For each short answer: the first and last row after its first word (those predicting its second word, if
 	 * any, and its end), then the image positions of the coloured shapes, which a compressed cache keeps for it.
 	 */
-	private static List<int[]> evictions(List<TaskSample> conversation, List<int[]> spans, long[] ids,
-			int imageTokenId) {
-		List<Integer> imagePositions = imagePositions(ids, imageTokenId);
+	private static List<int[]> evictions(List<TaskSample> conversation, List<int[]> spans, List<Integer> kept) {
 		List<int[]> out = new ArrayList<>();
-		List<Integer> kept = colouredPositions(conversation.get(0).scenes(), imagePositions);
 		for (int i = 0; i < conversation.size(); i++) {
 			if (conversation.get(i).kind() == QuestionKind.DESCRIBE) {
 				continue;
@@ -229,9 +229,7 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 	 * For each word of each answer about coloured shapes (all but descriptions): the position that predicts it,
 	 * followed by the sequence positions of the image tokens of every coloured shape on the pages.
 	 */
-	private static List<int[]> grounding(List<TaskSample> conversation, List<int[]> spans, long[] ids,
-			int imageTokenId) {
-		List<Integer> coloured = colouredPositions(conversation.get(0).scenes(), imagePositions(ids, imageTokenId));
+	private static List<int[]> grounding(List<TaskSample> conversation, List<int[]> spans, List<Integer> coloured) {
 		List<int[]> out = new ArrayList<>();
 		for (int i = 0; i < conversation.size(); i++) {
 			if (conversation.get(i).kind() == QuestionKind.DESCRIBE) {
