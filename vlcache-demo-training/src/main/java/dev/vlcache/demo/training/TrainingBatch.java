@@ -190,18 +190,21 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 			if (conversation.get(i).kind() == QuestionKind.DESCRIBE) {
 				continue;
 			}
-			int[] e = new int[2 + kept.size()];
-			e[0] = spans.get(i)[0];
-			e[1] = spans.get(i)[1] - 2;
-			for (int k = 0; k < kept.size(); k++) {
-				e[2 + k] = kept.get(k);
-			}
-			out.add(e);
+			out.add(followedBy(kept, spans.get(i)[0], spans.get(i)[1] - 2));
 		}
 		return out;
 	}
 
-	private static List<Integer> imagePositions(long[] ids, int imageTokenId) {
+	/** {@code head}, then {@code positions}, in one array: the rows grounding and eviction record. */
+	private static int[] followedBy(List<Integer> positions, int... head) {
+		int[] out = java.util.Arrays.copyOf(head, head.length + positions.size());
+		for (int k = 0; k < positions.size(); k++) {
+			out[head.length + k] = positions.get(k);
+		}
+		return out;
+	}
+
+		private static List<Integer> imagePositions(long[] ids, int imageTokenId) {
 		List<Integer> out = new ArrayList<>();
 		for (int t = 0; t < ids.length; t++) {
 			if (ids[t] == imageTokenId) {
@@ -237,12 +240,7 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 			}
 			// Every position that predicts a word of the answer (not its end), e.g. both words of "top left".
 			for (int at = spans.get(i)[0] - 1; at < spans.get(i)[1] - 2; at++) {
-				int[] row = new int[1 + coloured.size()];
-				row[0] = at;
-				for (int j = 0; j < coloured.size(); j++) {
-					row[1 + j] = coloured.get(j);
-				}
-				out.add(row);
+				out.add(followedBy(coloured, at));
 			}
 		}
 		return out;
