@@ -19,7 +19,8 @@ import dev.vlcache.core.runtime.CommandLineArguments;
  * What storing the decoder's matrices transposed buys a decoding step: the one-row product with every matrix of
  * a step, once as {@code torch.nn.functional.linear} on the checkpoint's [out, in] layout and once as
  * {@code x W^T} on an [in, out] copy, interleaved, the median of each matrix summed over the step; and what
- * the engine's choice ({@link DenseLayer} transposes the LM head only) adds up to.
+ * the engine's choice ({@link DenseLayer} transposes the LM head and matrices of at least
+ * {@link DenseLayer#TRANSPOSED_FROM} elements) adds up to.
  *
  * <pre>
  * mvn -q -pl vlcache-benchmark exec:java -Dexec.mainClass=dev.vlcache.benchmark.LayoutBenchmark \
@@ -48,13 +49,13 @@ public final class LayoutBenchmark {
 				double[] ms = time(out, in, runs);
 				before += ms[0] * m.getValue();
 				after += ms[1] * m.getValue();
-				chosen += ms[out == shape.vocab() ? 1 : 0] * m.getValue();
+				chosen += ms[out == shape.vocab() || DenseLayer.storesTransposed(out, in) ? 1 : 0] * m.getValue();
 				System.out.printf(Locale.ROOT, "| %s | %d x %d | %d | %.3f | %.3f | %.2fx |%n", shape.name(), out, in,
 						m.getValue(), ms[0], ms[1], ms[0] / ms[1]);
 			}
 			System.out.printf(Locale.ROOT, "| %s | all products of a step | | %.1f | %.1f | %.2fx |%n", shape.name(),
 					before, after, before / after);
-			System.out.printf(Locale.ROOT, "| %s | LM head transposed, as the engine stores it | | %.1f | %.1f | %.2fx |%n",
+			System.out.printf(Locale.ROOT, "| %s | as the engine stores them (LM head, matrices >= 4Mi elements transposed) | | %.1f | %.1f | %.2fx |%n",
 					shape.name(), before, chosen, before / chosen);
 		}
 	}

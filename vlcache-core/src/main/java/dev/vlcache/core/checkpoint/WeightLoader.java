@@ -40,13 +40,24 @@ public final class WeightLoader {
 
 	private long loadedParameters;
 
+	private final int chunkElements;
+
 	public WeightLoader(WeightIndex index, NDManager manager, DataType computeType) {
+		this(index, manager, computeType, CHUNK_ELEMENTS);
+	}
+
+	/** With {@code chunkElements} per conversion chunk instead of 8 Mi: tests use small chunks to cross them. */
+	WeightLoader(WeightIndex index, NDManager manager, DataType computeType, int chunkElements) {
+		if (chunkElements < 1) {
+			throw new IllegalArgumentException("chunkElements must be positive, got " + chunkElements);
+		}
 		if (computeType == DataType.BFLOAT16) {
 			throw new IllegalArgumentException("bfloat16 compute is not supported by DJL's PyTorch engine");
 		}
 		this.index = index;
 		this.manager = manager;
 		this.computeType = computeType;
+		this.chunkElements = chunkElements;
 	}
 
 	public WeightIndex index() {
@@ -82,20 +93,56 @@ public final class WeightLoader {
 		}
 	}
 
+	/**
+	 * Loads a required matrix stored [out, in] as its transpose, [in, out] and contiguous, converting one block of
+	 * rows at a time, so that the checkpoint's layout never exists in full in native memory.
+	 */
+	public NDArray loadTransposed(String canonicalName, long out, long in) {
+		TensorEntry entry = this.index.require(canonicalName);
+		checkShape(entry, new long[] { out, in });
+		NDArray target = this.manager.create(new Shape(in, out), this.computeType);
+		long rowsPerChunk = Math.max(1, this.chunkElements / in);
+		read(entry, rowsPerChunk * in, (start, chunk) -> {
+			long row = start / in;
+			long rows = chunk.size() / in;
+			target.set(new NDIndex(":, {}:{}", row, row + rows), chunk.reshape(rows, in).transpose());
+		}, target);
+		return target;
+	}
+
 	private NDArray read(TensorEntry entry) {
+		NDArray target = this.manager.create(new Shape(entry.shape()), this.computeType);
+		NDArray flat = target.reshape(entry.elementCount());
+		read(entry, this.chunkElements, (start, chunk) -> flat.set(new NDIndex("{}:{}", start, start + chunk.size()), chunk),
+				target);
+		flat.close();
+		return target;
+	}
+
+	/** Where a chunk of converted elements goes: {@code chunk} holds elements {@code start ..} of the tensor. */
+	private interface ChunkSink {
+
+		void accept(long start, NDArray chunk);
+
+	}
+
+	/**
+	 * Streams {@code entry} in chunks of at most {@code chunkSize} elements, converted to the compute dtype and
+	 * device, into {@code sink}; {@code target} is closed if reading fails.
+	 */
+	private void read(TensorEntry entry, long chunkSize, ChunkSink sink, NDArray target) {
 		if (!entry.dtype().isSupportedWeightType()) {
+			target.close();
 			throw new CheckpointException("Tensor '" + entry.name() + "' in " + entry.file().getFileName() + " has dtype "
 					+ entry.dtype() + "; weights must be F32, F16 or BF16");
 		}
 		long count = entry.elementCount();
-		NDArray target = this.manager.create(new Shape(entry.shape()), this.computeType);
 		try (FileChannel channel = FileChannel.open(entry.file(), StandardOpenOption.READ)) {
-			NDArray flat = target.reshape(count);
 			ByteBuffer widened = entry.dtype() == TensorDType.BF16
-					? ByteBuffer.allocateDirect(Math.min((int) count, CHUNK_ELEMENTS) * 4).order(ByteOrder.nativeOrder())
+					? ByteBuffer.allocateDirect((int) Math.min(count, chunkSize) * 4).order(ByteOrder.nativeOrder())
 					: null;
-			for (long start = 0; start < count; start += CHUNK_ELEMENTS) {
-				int n = (int) Math.min(CHUNK_ELEMENTS, count - start);
+			for (long start = 0; start < count; start += chunkSize) {
+				int n = (int) Math.min(chunkSize, count - start);
 				MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY,
 						entry.offset() + start * entry.dtype().bytes(), (long) n * entry.dtype().bytes());
 				mapped.order(ByteOrder.LITTLE_ENDIAN);
@@ -108,10 +155,9 @@ public final class WeightLoader {
 					};
 					NDArray converted = chunk.getDataType() == this.computeType ? chunk
 							: chunk.toType(this.computeType, false);
-					flat.set(new NDIndex("{}:{}", start, start + n), converted.toDevice(target.getDevice(), false));
+					sink.accept(start, converted.toDevice(target.getDevice(), false));
 				}
 			}
-			flat.close();
 		}
 		catch (IOException ex) {
 			target.close();
@@ -119,7 +165,6 @@ public final class WeightLoader {
 					+ ex.getMessage(), ex);
 		}
 		this.loadedParameters += count;
-		return target;
 	}
 
 	/** BF16 is the upper half of an F32: shift each value into place. */

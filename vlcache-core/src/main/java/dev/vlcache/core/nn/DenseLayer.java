@@ -12,13 +12,16 @@ import dev.vlcache.core.checkpoint.WeightLoader;
 /**
  * A linear layer, {@code x W^T + b}, whose weight is either kept as the checkpoint stores it, [out, in], or stored
  * transposed, [in, out] and contiguous. Decoding is a chain of one-row products, and libtorch's CPU kernel reads a
- * wide matrix faster transposed (measured by {@code LayoutBenchmark} in four runs: the 151936 x 896 LM head
- * 1.42-1.75x, 32064 x 4096 1.24-1.37x, 4864 x 896 1.27-1.42x) and a small one slower (128 x 896 0.60-0.66x).
- * Only LM heads are transposed: transposing the decoder layers' wide matrices as they were loaded left the
- * Qwen2-0.5B shape's process 0.6 GB larger after loading (the freed originals stay with the allocator); the head
- * alone does not.
+ * large matrix faster transposed (measured by {@code LayoutBenchmark} in four runs: the 151936 x 896 LM head
+ * 1.42-1.75x, 32064 x 4096 1.24-1.37x, 4864 x 896 1.27-1.42x, 4096 x 4096 1.10x) and a small one slower (128 x 896
+ * 0.60-0.66x, 896 x 896 0.93x). So matrices of at least {@link #TRANSPOSED_FROM} elements, and LM heads, are
+ * transposed as they are read ({@link WeightLoader#loadTransposed}): transposing after loading left the Qwen2-0.5B
+ * shape's process 0.6 GB larger, because the freed originals stay with the allocator.
  */
 public final class DenseLayer {
+
+	/** Elements from which a layer's matrix is stored transposed: between 896 x 896 (slower) and 4864 x 896. */
+	public static final long TRANSPOSED_FROM = 1L << 22;
 
 	private final NDArray weight;
 
@@ -32,16 +35,33 @@ public final class DenseLayer {
 		this.transposed = transposed;
 	}
 
-	/** Loads {@code name.weight} [out, in] (and {@code name.bias} [out] when {@code withBias}), as stored. */
+	/**
+	 * Loads {@code name.weight} [out, in] (and {@code name.bias} [out] when {@code withBias}), transposed when it
+	 * has at least {@link #TRANSPOSED_FROM} elements.
+	 */
 	public static DenseLayer load(WeightLoader w, String name, long out, long in, boolean withBias) {
-		NDArray weight = w.load(name + ".weight", out, in);
+		boolean transposed = storesTransposed(out, in);
+		NDArray weight = transposed ? w.loadTransposed(name + ".weight", out, in) : w.load(name + ".weight", out, in);
 		NDArray bias = withBias ? w.load(name + ".bias", out) : null;
-		return new DenseLayer(weight, bias, false);
+		return new DenseLayer(weight, bias, transposed);
 	}
 
 	/**
-	 * A layer without bias over {@code weight} [out, in], stored transposed (an LM head, which may also be the
-	 * embedding table: {@link #rows} reads either layout); {@code weight} is closed.
+	 * Loads an LM head without bias, {@code name} [out, in], transposed whatever its size (it may also be the
+	 * embedding table: {@link #rows} reads either layout).
+	 */
+	public static DenseLayer loadHead(WeightLoader w, String name, long out, long in) {
+		return new DenseLayer(w.loadTransposed(name, out, in), null, true);
+	}
+
+	/** Whether {@link #load} stores a layer's [out, in] matrix transposed. */
+	public static boolean storesTransposed(long out, long in) {
+		return out * in >= TRANSPOSED_FROM;
+	}
+
+	/**
+	 * A layer without bias over {@code weight} [out, in] already in memory, stored transposed; {@code weight} is
+	 * closed. Checkpoints are read with {@link #load} and {@link #loadHead} instead, which never hold both layouts.
 	 */
 	public static DenseLayer transposing(NDArray weight) {
 		return new DenseLayer(transpose(weight), null, true);
@@ -53,6 +73,11 @@ public final class DenseLayer {
 			throw new IllegalArgumentException("a dense layer's weight is a matrix, not " + weight.getShape());
 		}
 		return new DenseLayer(weight, null, false);
+	}
+
+	/** Whether the weight is stored [in, out]. */
+	public boolean isTransposed() {
+		return this.transposed;
 	}
 
 	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager. */

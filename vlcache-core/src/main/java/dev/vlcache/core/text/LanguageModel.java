@@ -62,25 +62,19 @@ public final class LanguageModel {
 		this.chunkTokens = chunkTokens;
 		long v = c.vocabSize();
 		long d = c.hiddenSize();
-		NDArray embeddings = w.load("text.embed_tokens.weight", v, d);
+		boolean tied = !w.index().contains("lm_head.weight");
+		if (tied && !c.tieWordEmbeddings() && !tieFallback) {
+			throw new CheckpointException("Missing tensor 'lm_head.weight' or 'language_model.lm_head.weight' in "
+					+ w.index().folder() + " and tie_word_embeddings is false");
+		}
+		// Tied: one transposed table serves as LM head and (by columns) as embeddings, stored once.
+		this.embedTokens = tied ? DenseLayer.loadHead(w, "text.embed_tokens.weight", v, d)
+				: DenseLayer.keepingLayout(w.load("text.embed_tokens.weight", v, d));
 		for (int i = 0; i < c.numLayers(); i++) {
 			this.layers.add(new DecoderLayer(w, c, i));
 		}
 		this.finalNorm = w.load("text.norm.weight", d);
-		NDArray head = w.loadOptional("lm_head.weight", v, d);
-		if (head == null) {
-			if (!c.tieWordEmbeddings() && !tieFallback) {
-				throw new CheckpointException("Missing tensor 'lm_head.weight' or 'language_model.lm_head.weight' in "
-						+ w.index().folder() + " and tie_word_embeddings is false");
-			}
-			// Tied: one transposed table serves as LM head and (by columns) as embeddings, stored once.
-			this.lmHead = DenseLayer.transposing(embeddings);
-			this.embedTokens = this.lmHead;
-		}
-		else {
-			this.lmHead = DenseLayer.transposing(head);
-			this.embedTokens = DenseLayer.keepingLayout(embeddings);
-		}
+		this.lmHead = tied ? this.embedTokens : DenseLayer.loadHead(w, "lm_head.weight", v, d);
 		this.rope = new RotaryEmbedding(c);
 	}
 

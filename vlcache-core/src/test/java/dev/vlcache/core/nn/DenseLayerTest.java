@@ -1,10 +1,23 @@
 package dev.vlcache.core.nn;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.core.checkpoint.WeightIndex;
+import dev.vlcache.core.checkpoint.WeightLoader;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -30,7 +43,7 @@ class DenseLayerTest {
 			assertClose(layer.rows(manager, ids).toFloatArray(), weightRows(expectedWeight, 5, 6, 0, 6));
 			// One row, as in decoding.
 			NDArray row = x.get("0:1");
-			assertClose(layer.apply(row).toFloatArray(), java.util.Arrays.copyOf(expected, 7));
+			assertClose(layer.apply(row).toFloatArray(), Arrays.copyOf(expected, 7));
 		}
 	}
 
@@ -49,6 +62,41 @@ class DenseLayerTest {
 		}
 	}
 
+	@Test
+	void aLargeMatrixIsReadTransposedAndASmallOneAsStored(@TempDir Path dir) throws IOException {
+		int side = 2048; // side^2 = TRANSPOSED_FROM: the smallest matrix stored transposed
+		SplittableRandom random = new SplittableRandom(5);
+		float[] large = new float[side * side];
+		for (int i = 0; i < large.length; i++) {
+			large[i] = (float) random.nextGaussian() * 0.02f;
+		}
+		float[] bias = new float[side];
+		bias[7] = 1.5f;
+		String p = "language_model.model.layers.0.mlp.";
+		SafetensorsWriter.write(dir.resolve("model.safetensors"),
+				List.of(new SafetensorsWriter.Tensor(p + "up_proj.weight", TensorDType.F32, new long[] { side, side }, large),
+						new SafetensorsWriter.Tensor(p + "up_proj.bias", TensorDType.F32, new long[] { side }, bias),
+						new SafetensorsWriter.Tensor(p + "gate_proj.weight", TensorDType.F32, new long[] { 4, 3 },
+								new float[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 })));
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			String name = "text.layers.0.mlp.up_proj";
+			DenseLayer layer = DenseLayer.load(loader, name, side, side, true);
+			assertThat(layer.isTransposed()).isTrue();
+			assertThat(DenseLayer.storesTransposed(side, side - 1)).isFalse();
+			NDArray x = manager.randomNormal(new Shape(2, side));
+			float[] expected = Ops.linear(x, loader.load(name + ".weight", side, side), loader.load(name + ".bias", side))
+				.toFloatArray();
+			assertClose(layer.apply(x).toFloatArray(), expected, 1e-4f);
+			assertClose(layer.apply(x.get("1:2")).toFloatArray(), Arrays.copyOfRange(expected, side, 2 * side), 1e-4f);
+
+			DenseLayer small = DenseLayer.load(loader, "text.layers.0.mlp.gate_proj", 4, 3, false);
+			assertThat(small.isTransposed()).isFalse();
+			assertThat(small.apply(manager.create(new float[] { 1, 0, 2 }, new Shape(1, 3))).toFloatArray())
+				.containsExactly(4, 13, 22, 31);
+		}
+	}
+
 	private static float[] weightRows(float[] weight, int columns, int... rows) {
 		float[] out = new float[rows.length * columns];
 		for (int i = 0; i < rows.length; i++) {
@@ -58,9 +106,13 @@ class DenseLayerTest {
 	}
 
 	private static void assertClose(float[] actual, float[] expected) {
+		assertClose(actual, expected, 1e-5f);
+	}
+
+	private static void assertClose(float[] actual, float[] expected, float tolerance) {
 		assertThat(actual).hasSameSizeAs(expected);
 		for (int i = 0; i < expected.length; i++) {
-			assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f));
+			assertThat(actual[i]).isCloseTo(expected[i], within(tolerance));
 		}
 	}
 
