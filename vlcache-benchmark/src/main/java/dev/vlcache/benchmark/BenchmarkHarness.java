@@ -71,7 +71,7 @@ public final class BenchmarkHarness {
 	public static void main(String[] args) throws IOException {
 		Map<String, String> o = CommandLineArguments.parse(args);
 		boolean full = o.getOrDefault("mode", "quick").equals("full");
-		List<String> shapes = List.of(o.getOrDefault("shapes", full ? "fixture,qwen2-0.5b,llava-7b-4-layers" : "fixture,qwen2-0.5b").split(","));
+		List<String> shapes = List.of(o.getOrDefault("shapes", full ? "demo,qwen2-0.5b,llava-7b-4-layers" : "demo,qwen2-0.5b").split(","));
 		int[] lengths = Arrays.stream(o.getOrDefault("lengths", full ? "576,2880,8192,16384" : "576,2880").split(","))
 			.mapToInt(Integer::parseInt)
 			.toArray();
@@ -98,13 +98,16 @@ public final class BenchmarkHarness {
 		for (String shape : shapes) {
 			Path folder = ThroughputBenchmark.resolve(shape.trim(), cache);
 			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
-				boolean synthetic = !shape.trim().equals("fixture");
-				int[] shapeLengths = synthetic ? lengths : new int[] { 0 };
+				// The shared fixture is too small for long prompts: it answers one short question.
+				boolean scaled = !shape.trim().equals("fixture");
+				int[] shapeLengths = scaled ? lengths : new int[] { 0 };
 				for (int length : shapeLengths) {
-					if (synthetic && length > model.config().text().maxPositionEmbeddings()) {
+					if (scaled && length > model.config().text().maxPositionEmbeddings()) {
+						System.out.printf(Locale.ROOT, "%s: %d tokens exceed its %d positions, skipped%n", shape.trim(),
+								length, model.config().text().maxPositionEmbeddings());
 						continue;
 					}
-					cells.addAll(measure(model, shape.trim(), synthetic, length, configs, runs, tokens, bandwidth));
+					cells.addAll(measure(model, shape.trim(), scaled, length, configs, runs, tokens, bandwidth));
 					BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens);
 				}
 			}
@@ -113,15 +116,20 @@ public final class BenchmarkHarness {
 		System.out.println(Files.readString(out.resolve("results-" + mode + ".md")));
 	}
 
-	private static List<BenchmarkCell> measure(LlavaModel model, String shape, boolean synthetic, int length,
+	/**
+	 * One prompt of about {@code length} tokens when {@code scaled} (images of the model's image-token count, the
+	 * rest filler words), else the fixture's short question with one image; every cell measured on it.
+	 */
+	private static List<BenchmarkCell> measure(LlavaModel model, String shape, boolean scaled, int length,
 			List<Config> configs, int runs, int tokens, double bandwidth) throws IOException {
-		int images = synthetic ? Math.max(1, Math.round(length / 576f)) : 1;
-		int words = synthetic ? Math.max(4, length - images * 576 - 2) : 0;
+		int perImage = model.config().imageTokensPerImage();
+		int images = scaled ? Math.max(1, Math.round(length / (float) perImage)) : 1;
+		int words = scaled ? Math.max(4, length - images * perImage - 2) : 0;
 		StringBuilder text = new StringBuilder();
 		for (int i = 0; i < words; i++) {
 			text.append(i == 0 ? "" : " ").append("w").append(3 + i % 1000);
 		}
-		String question = synthetic ? text.toString() : "what color is the circle ?";
+		String question = scaled ? text.toString() : "what color is the circle ?";
 		EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user(question, images)), true, tokens);
 		List<RgbImage> rgb = new ArrayList<>();
 		for (int i = 0; i < images; i++) {
@@ -136,9 +144,11 @@ public final class BenchmarkHarness {
 				KvCache kv = model.newCache(scope, n);
 				long start = System.nanoTime();
 				prefill(model, scope, prompt, rgb, kv, AttentionObserver.NONE);
+				double millis = (System.nanoTime() - start) / 1e6;
 				if (r >= 0) {
-					prefill[r] = (System.nanoTime() - start) / 1e6;
+					prefill[r] = millis;
 				}
+				System.out.printf(Locale.ROOT, "  prefill %s: %.0f ms%n", r < 0 ? "warm-up" : "run " + (r + 1), millis);
 			}
 		}
 		double prefillMillis = median(prefill);
@@ -185,6 +195,8 @@ public final class BenchmarkHarness {
 					}
 					peak.merge(c, PeakMemory.peakBytes(), Math::max);
 				}
+				System.out.printf(Locale.ROOT, "  %s: %d cells x %d tokens decoded%n", r < 0 ? "warm-up" : "run " + (r + 1),
+						configs.size(), tokens);
 			}
 		}
 		long weightBytes = model.decoderParameterCount() * 4;

@@ -20,6 +20,7 @@ import dev.vlcache.core.generation.Generator;
 import dev.vlcache.core.generation.ImageInput;
 import dev.vlcache.core.generation.SamplingOptions;
 import dev.vlcache.core.template.ChatMessage;
+import dev.vlcache.demo.model.DemoModel;
 
 /**
  * Prefill and decode throughput of the engine, full cache against VL-Cache at 10%, with warm-up, interleaved
@@ -28,7 +29,7 @@ import dev.vlcache.core.template.ChatMessage;
  * <pre>
  * mvn -q install -DskipTests
  * mvn -q -pl vlcache-benchmark exec:java -Dexec.mainClass=dev.vlcache.benchmark.ThroughputBenchmark \
- *     -Dexec.args="--models fixture,qwen2-0.5b --runs 5"
+ *     -Dexec.args="--models demo,qwen2-0.5b --runs 5"
  * </pre>
  */
 public final class ThroughputBenchmark {
@@ -38,7 +39,7 @@ public final class ThroughputBenchmark {
 
 	public static void main(String[] args) throws IOException {
 		Map<String, String> options = CommandLineArguments.parse(args);
-		List<String> models = List.of(options.getOrDefault("models", "fixture,qwen2-0.5b").split(","));
+		List<String> models = List.of(options.getOrDefault("models", "demo,qwen2-0.5b").split(","));
 		int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
 		int warmup = Integer.parseInt(options.getOrDefault("warmup", "2"));
 		int newTokens = Integer.parseInt(options.getOrDefault("new-tokens", "100"));
@@ -52,9 +53,11 @@ public final class ThroughputBenchmark {
 			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions(options.getOrDefault("device", "auto"),
 					options.getOrDefault("dtype", "auto")))) {
 				Generator generator = new Generator(model);
-				boolean synthetic = name.trim().equals("qwen2-0.5b") || name.trim().equals("llava-7b-4-layers");
-				String question = options.getOrDefault("question",
-						synthetic ? "w3 w4 w5 w6 w7" : "what color is the circle ?");
+				String question = options.getOrDefault("question", switch (name.trim()) {
+					case "fixture" -> "what color is the circle ?";
+					case "demo" -> "What colour is the coloured shape?";
+					default -> "w3 w4 w5 w6 w7";
+				});
 				List<ImageInput> inputs = new ArrayList<>();
 				for (int i = 0; i < images; i++) {
 					inputs.add(new ImageInput("image" + i, BenchmarkHarness.randomPng(i)));
@@ -99,6 +102,8 @@ public final class ThroughputBenchmark {
 
 	static Path resolve(String name, Path cache) throws IOException {
 		switch (name) {
+			case "demo":
+				return new DemoModel().folder();
 			case "fixture":
 				return Paths.get(System.getProperty("vlcache.fixtures", "../shared/fixtures")).resolve("llava-tiny-clip-llama");
 			case "qwen2-0.5b":
