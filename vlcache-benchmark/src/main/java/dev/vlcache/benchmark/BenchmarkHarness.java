@@ -71,7 +71,8 @@ public final class BenchmarkHarness {
 	public static void main(String[] args) throws IOException {
 		Map<String, String> o = CommandLineArguments.parse(args);
 		boolean full = o.getOrDefault("mode", "quick").equals("full");
-		List<String> shapes = List.of(o.getOrDefault("shapes", full ? "demo,qwen2-0.5b,llava-7b-4-layers" : "demo,qwen2-0.5b").split(","));
+		List<String> shapes = List
+			.of(o.getOrDefault("shapes", full ? "demo,qwen2-0.5b,llava-7b-4-layers" : "demo,qwen2-0.5b").split(","));
 		int[] lengths = Arrays.stream(o.getOrDefault("lengths", full ? "576,2880,8192,16384" : "576,2880").split(","))
 			.mapToInt(Integer::parseInt)
 			.toArray();

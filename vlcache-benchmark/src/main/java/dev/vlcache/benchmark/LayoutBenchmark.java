@@ -55,7 +55,8 @@ public final class LayoutBenchmark {
 			}
 			System.out.printf(Locale.ROOT, "| %s | all products of a step | | %.1f | %.1f | %.2fx |%n", shape.name(),
 					before, after, before / after);
-			System.out.printf(Locale.ROOT, "| %s | as the engine stores them (LM head, matrices >= 4Mi elements transposed) | | %.1f | %.1f | %.2fx |%n",
+			System.out.printf(Locale.ROOT,
+					"| %s | as the engine stores them (LM head, matrices >= 4Mi elements transposed) | | %.1f | %.1f | %.2fx |%n",
 					shape.name(), before, chosen, before / chosen);
 		}
 	}

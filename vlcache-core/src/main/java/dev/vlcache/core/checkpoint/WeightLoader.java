@@ -38,9 +38,9 @@ public final class WeightLoader {
 
 	private final DataType computeType;
 
-	private long loadedParameters;
-
 	private final int chunkElements;
+
+	private long loadedParameters;
 
 	public WeightLoader(WeightIndex index, NDManager manager, DataType computeType) {
 		this(index, manager, computeType, CHUNK_ELEMENTS);

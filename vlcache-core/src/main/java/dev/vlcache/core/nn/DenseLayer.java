@@ -14,9 +14,9 @@ import dev.vlcache.core.checkpoint.WeightLoader;
  * transposed, [in, out] and contiguous. Decoding is a chain of one-row products, and libtorch's CPU kernel reads a
  * large matrix faster transposed (measured by {@code LayoutBenchmark} in five runs: the 151936 x 896 LM head
  * 1.42-1.75x, 32064 x 4096 1.17-1.37x, 4864 x 896 1.27-1.42x; 4096 x 4096 0.99-1.10x) and a small one slower
- * (128 x 896 0.60-0.66x, 896 x 896 0.91-0.93x). So matrices of at least {@link #TRANSPOSED_FROM} elements, and LM heads, are
- * transposed as they are read ({@link WeightLoader#loadTransposed}): transposing after loading left the Qwen2-0.5B
- * shape's process 0.6 GB larger, because the freed originals stay with the allocator.
+ * (128 x 896 0.60-0.66x, 896 x 896 0.91-0.93x). So LM heads and matrices of at least {@link #TRANSPOSED_FROM}
+ * elements are transposed as they are read ({@link WeightLoader#loadTransposed}): transposing after loading left
+ * the Qwen2-0.5B shape's process 0.6 GB larger, because the freed originals stay with the allocator.
  */
 public final class DenseLayer {
 
