@@ -204,7 +204,8 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 		return out;
 	}
 
-		private static List<Integer> imagePositions(long[] ids, int imageTokenId) {
+	/** Sequence positions of every image token in {@code ids}, in order. */
+	private static List<Integer> imagePositions(long[] ids, int imageTokenId) {
 		List<Integer> out = new ArrayList<>();
 		for (int t = 0; t < ids.length; t++) {
 			if (ids[t] == imageTokenId) {
