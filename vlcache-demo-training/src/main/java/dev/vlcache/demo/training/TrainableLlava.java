@@ -178,8 +178,11 @@ final class TrainableLlava implements AutoCloseable {
 	 * @param evidenceMass for each grounding head (one row each), the attention it pays from each of the batch's
 	 *        ground positions to the evidence tokens, [heads, ground positions]; null when the batch has no such
 	 *        position
+	 * @param grounded 1 where that head's layer still holds the evidence for that position, 0 where a simulated
+	 *        eviction took it ({@link TrainingBatch#grounds}), same shape as {@code evidenceMass}; null with it
 	 */
-	record Output(NDArray logits, @org.jspecify.annotations.Nullable NDArray evidenceMass) {
+	record Output(NDArray logits, @org.jspecify.annotations.Nullable NDArray evidenceMass,
+			@org.jspecify.annotations.Nullable NDArray grounded) {
 	}
 
 	/** As {@link #forward}, also collecting the grounding heads' attention to the evidence (see {@link #groundingLoss}). */
@@ -194,13 +197,17 @@ final class TrainableLlava implements AutoCloseable {
 				batch.length(), d);
 		int length = batch.length();
 		NDArray[] cosSin = this.rope.cosSin(scope, 0, length, ai.djl.ndarray.types.DataType.FLOAT32);
-		NDArray mask = scope.create(batch.mask(), new Shape(batch.sequences(), 1, length, length));
+		Shape maskShape = new Shape(batch.sequences(), 1, length, length);
+		NDArray sharedMask = scope.create(batch.mask(), maskShape);
 		boolean grounded = batch.groundPositions().length > 0;
 		NDArray groundRows = grounded ? scope.create(batch.groundPositions()) : null;
 		NDArray evidence = grounded
 				? scope.create(batch.evidence(), new Shape(batch.groundPositions().length, length)) : null;
 		List<NDArray> masses = new ArrayList<>();
+		List<float[]> grounds = new ArrayList<>();
 		for (int l = 0; l < t.numLayers(); l++) {
+			float[] layerMask = batch.mask(l);
+			NDArray mask = layerMask == batch.mask() ? sharedMask : scope.create(layerMask, maskShape);
 			NDArray[] probe = groundRows != null && l >= FIRST_GROUNDED_LAYER ? new NDArray[1] : null;
 			x = decoderLayer(x, l, cosSin, mask, probe);
 			if (probe != null) {
@@ -210,6 +217,11 @@ final class TrainableLlava implements AutoCloseable {
 				for (int h = 0; h < groundingHeads; h++) {
 					NDArray head = probe[0].get(new NDIndex(":, {}", h)).reshape(-1, length).get(new NDIndex("{}", groundRows));
 					masses.add(head.mul(evidence).sum(new int[] { 1 }));
+					float[] valid = new float[batch.groundPositions().length];
+					for (int g = 0; g < valid.length; g++) {
+						valid[g] = batch.grounds(g, l) ? 1 : 0;
+					}
+					grounds.add(valid);
 				}
 			}
 		}
@@ -218,7 +230,16 @@ final class TrainableLlava implements AutoCloseable {
 		// Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with.
 		NDArray head = this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param(LM_HEAD);
 		NDArray logits = Ops.linear(selected, head, null);
-		return new Output(logits, masses.isEmpty() ? null : NDArrays.stack(new NDList(masses)));
+		if (masses.isEmpty()) {
+			return new Output(logits, null, null);
+		}
+		int positions = batch.groundPositions().length;
+		float[] valid = new float[grounds.size() * positions];
+		for (int i = 0; i < grounds.size(); i++) {
+			System.arraycopy(grounds.get(i), 0, valid, i * positions, positions);
+		}
+		return new Output(logits, NDArrays.stack(new NDList(masses)),
+				scope.create(valid, new Shape(grounds.size(), positions)));
 	}
 
 	/** What stage 2 minimises: the answer loss plus {@value #GROUNDING_WEIGHT} times the grounding loss. */
@@ -236,10 +257,12 @@ final class TrainableLlava implements AutoCloseable {
 	 */
 	static NDArray groundingLoss(Output output) {
 		NDArray mass = output.evidenceMass();
-		if (mass == null) {
+		NDArray grounded = output.grounded();
+		if (mass == null || grounded == null) {
 			return output.logits().getManager().zeros(new Shape());
 		}
-		return mass.add(1e-6f).log().mean().neg();
+		// Heads whose layer lost the evidence to a simulated eviction are not asked to find it.
+		return mass.add(1e-6f).log().mul(grounded).sum().div(grounded.sum().maximum(1f)).neg();
 	}
 
 	/** Cross-entropy of {@code logits} against the batch's targets, weighted so that every answer counts alike. */

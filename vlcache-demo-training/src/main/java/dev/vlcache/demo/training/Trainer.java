@@ -42,7 +42,8 @@ import dev.vlcache.demo.task.TaskSample;
  * on conversations about the task's pages with what stage 1 aligned frozen (unless {@code --release-at} lets
  * projector and embeddings learn from some step on), minimising the answer loss (weighted by
  * {@link KindEmphasis}) plus a grounding loss on attention ({@link TrainableLlava#groundingLoss}); half the
- * conversations finish their short answers under a simulated eviction ({@link TrainingBatch}). The seed fixes
+ * conversations finish their short answers under a simulated eviction, which from {@code --blind-from} on (step
+ * 4500 by default) may also take the shapes from one layer ({@link TrainingBatch}). The seed fixes
  * the data, the initial weights and the batch order; a small model's weights come out bit-identical (see
  * {@code TrainerTest}), but a full run's float sums depend on how libtorch splits its kernels across threads, which
  * is not guaranteed from run to run.
@@ -66,9 +67,11 @@ public final class Trainer {
 	 * @param visionSteps stage-1 steps aligning image tokens with word embeddings
 	 * @param releaseStep the stage-2 step from which projector and embeddings learn too (beyond {@code steps}:
 	 *        never)
+	 * @param blindStep the stage-2 step from which a simulated eviction may take the coloured shapes from one layer
+	 *        ({@link TrainingBatch}; beyond {@code steps}: never)
 	 */
 	public record Options(long seed, int steps, int tokensPerBatch, int turns, double learningRate, int warmup,
-			int logEvery, int visionSteps, int releaseStep) {
+			int logEvery, int visionSteps, int releaseStep, int blindStep) {
 	}
 
 	public Trainer(Options options) {
@@ -84,7 +87,7 @@ public final class Trainer {
 				Double.parseDouble(o.getOrDefault("learning-rate", "2e-3")),
 				Integer.parseInt(o.getOrDefault("warmup", "100")), Integer.parseInt(o.getOrDefault("log-every", "100")),
 				Integer.parseInt(o.getOrDefault("vision-steps", "1500")),
-				releaseStep(o.getOrDefault("release-at", "never")));
+				step(o.getOrDefault("release-at", "never")), step(o.getOrDefault("blind-from", "4500")));
 		Path out = Paths.get(o.getOrDefault("out", SHIPPED));
 		Path work = Paths.get(o.getOrDefault("work", "target/demo-training"));
 		long start = System.nanoTime();
@@ -98,8 +101,11 @@ public final class Trainer {
 		System.out.printf(Locale.ROOT, "Wrote %s in %.1f min%n", out, (System.nanoTime() - start) / 60e9);
 	}
 
-	/** {@code --release-at}: a step, or "never" (the default: a release cost every kind 0.1-0.2 for 900+ steps). */
-	private static int releaseStep(String value) {
+	/**
+	 * {@code --release-at} (default "never": a release cost every kind 0.1-0.2 for 900+ steps) and
+	 * {@code --blind-from}: a step, or "never".
+	 */
+	private static int step(String value) {
 		return value.equals("never") ? Integer.MAX_VALUE : Integer.parseInt(value);
 	}
 
@@ -111,6 +117,8 @@ public final class Trainer {
 		SplittableRandom batchRandom = new SplittableRandom(this.options.seed() * 31 + 7);
 		// Its own stream, so that which conversations simulate an eviction does not shift the batches.
 		SplittableRandom evictionRandom = new SplittableRandom(this.options.seed() * 31 + 11);
+		// And which layer loses the shapes its own again, so that the steps before blindStep do not depend on it.
+		SplittableRandom blindRandom = new SplittableRandom(this.options.seed() * 31 + 13);
 		ImageProcessor processor = ImageProcessor.load(dir);
 		int tokensPerImage = Scene.CELLS * Scene.CELLS;
 		try (TextTokenizer tokenizer = TextTokenizer.load(dir);
@@ -131,6 +139,10 @@ public final class Trainer {
 			long[] targets = new long[correct.length];
 			long started = System.nanoTime();
 			for (int step = 1; step <= this.options.steps(); step++) {
+				if (step == this.options.blindStep()) {
+					System.out.printf(Locale.ROOT,
+							"step %d: a simulated eviction may take the shapes from one layer from here%n", step);
+				}
 				if (step == this.options.releaseStep()) {
 					// What the frozen inputs taught is kept beside the final checkpoint, then the inputs learn too.
 					Path frozen = dir.resolveSibling(dir.getFileName() + "-before-release");
@@ -151,7 +163,8 @@ public final class Trainer {
 					conversations.add(generator.conversation(this.options.turns(), images, maxObjects));
 				}
 				TrainingBatch batch = TrainingBatch.of(conversations, encoder, processor,
-						config.imageTokenId(), evictionRandom);
+						config.imageTokenId(), config.text().numLayers(), evictionRandom,
+						step >= this.options.blindStep() ? blindRandom : null);
 				try (NDManager scope = root.newSubManager()) {
 					scope.tempAttachAll(attached);
 					NDArray logits;

@@ -36,12 +36,36 @@ import dev.vlcache.demo.task.TaskSample;
  * @param evidence for each of those, [groundPositions x length]: 1 at the image tokens of the coloured shapes the
  *        answer is about (the grounding that {@link TrainableLlava#groundingLoss} teaches attention to find)
  * @param mask additive attention mask, [sequences x length x length]: causal, and in conversations drawn for a
- *        simulated eviction (see {@link #of(List, PromptEncoder, ImageProcessor, int, SplittableRandom)}) the
- *        image tokens a short answer does not need are hidden from the rows after its first word
+ *        simulated eviction (see
+ *        {@link #of(List, PromptEncoder, ImageProcessor, int, int, SplittableRandom, SplittableRandom)}) the image
+ *        tokens a short answer does not need are hidden from the rows after its first word; what a given layer
+ *        sees is {@link #mask(int)}
+ * @param evictions the simulated evictions, one per short answer of a drilled conversation
  */
 record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, float[] pixels, long[] gather,
 		long[] targetPositions, long[] targets, float[] weights, @Nullable QuestionKind[] kinds,
-		long[] groundPositions, float[] evidence, float[] mask) {
+		long[] groundPositions, float[] evidence, float[] mask, List<Eviction> evictions) {
+
+	/**
+	 * One short answer finished from a compressed cache.
+	 * @param sequence the conversation
+	 * @param firstRow the first row after the answer's first word
+	 * @param lastRow the row that predicts the answer's end
+	 * @param kept the image positions these rows still see, the coloured shapes', in the layers {@code layers}
+	 * @param layers bit {@code l} set when decoder layer {@code l} still holds {@code kept}; the others hold no image
+	 *        token for these rows
+	 */
+	record Eviction(int sequence, int firstRow, int lastRow, int[] kept, int layers) {
+
+		boolean holds(int layer) {
+			return (this.layers >>> layer & 1) != 0;
+		}
+
+		boolean covers(int sequence, int row) {
+			return this.sequence == sequence && row >= this.firstRow && row <= this.lastRow;
+		}
+
+	}
 
 	/** What a masked attention score is set to. */
 	static final float HIDDEN = -1e9f;
@@ -54,7 +78,43 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 	/** Encodes conversations, each a list of questions about the same pages, every token seeing all before it. */
 	static TrainingBatch of(List<List<TaskSample>> conversations, PromptEncoder encoder,
 			ImageProcessor processor, int imageTokenId) {
-		return of(conversations, encoder, processor, imageTokenId, null);
+		return of(conversations, encoder, processor, imageTokenId, 1, null, null);
+	}
+
+	/** The additive attention mask of decoder layer {@code layer}: {@link #mask()} less what its cache evicted. */
+	float[] mask(int layer) {
+		float[] out = this.mask;
+		int square = this.length * this.length;
+		for (Eviction e : this.evictions) {
+			if (e.holds(layer)) {
+				continue;
+			}
+			if (out == this.mask) {
+				out = this.mask.clone();
+			}
+			for (int row = e.firstRow(); row <= e.lastRow(); row++) {
+				for (int t : e.kept()) {
+					out[e.sequence() * square + row * this.length + t] = HIDDEN;
+				}
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * Whether decoder layer {@code layer} can attend to the evidence of ground position {@code index}: not where a
+	 * simulated eviction took the coloured shapes from that layer.
+	 */
+	boolean grounds(int index, int layer) {
+		long flat = this.groundPositions[index];
+		int sequence = (int) (flat / this.length);
+		int row = (int) (flat % this.length);
+		for (Eviction e : this.evictions) {
+			if (e.covers(sequence, row) && !e.holds(layer)) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/**
@@ -67,17 +127,22 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 	 * evicted it went on ("purple gray center"), and VL-Cache at 10% lost 30 points on colour answers whose first
 	 * word was right. (Hiding the other image tokens from descriptions too, beyond their objects', kept the model
 	 * from learning letters at all: 0.06-0.15 through step 2700.)
+	 * <p>
+	 * Each layer's cache is compressed on a budget of its own, so one layer may have lost the coloured shapes that
+	 * the others kept. With {@code blinding}, in half the drilled answers one of the {@code layers}, drawn from it
+	 * uniformly, shows the later rows no image token at all. A model drilled with every layer keeping them read the
+	 * second word of "top left" in layer 1 only, and lost it when a cache kept the shape in layers 2 and 3 only.
 	 */
 	static TrainingBatch of(List<List<TaskSample>> conversations, PromptEncoder encoder,
-			ImageProcessor processor, int imageTokenId, @Nullable SplittableRandom eviction) {
+			ImageProcessor processor, int imageTokenId, int layers, @Nullable SplittableRandom eviction,
+			@Nullable SplittableRandom blinding) {
 		List<long[]> encoded = new ArrayList<>();
 		List<float[]> answers = new ArrayList<>();
 		List<QuestionKind[]> asking = new ArrayList<>();
 		// Per conversation: (position predicting an answer word, image-token positions it is about).
 		List<List<int[]>> grounding = new ArrayList<>();
 		List<Scene> scenes = new ArrayList<>();
-		// Per evicted conversation: (first row that loses image tokens, last row, image positions still seen).
-		List<List<int[]>> evictions = new ArrayList<>();
+		List<Eviction> drawn = new ArrayList<>();
 		int length = 0;
 		for (List<TaskSample> conversation : conversations) {
 			List<ChatMessage> messages = new ArrayList<>();
@@ -105,8 +170,12 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 			List<Integer> coloured = colouredPositions(conversation.get(0).scenes(),
 					imagePositions(prompt.ids(), imageTokenId));
 			grounding.add(grounding(conversation, spans, coloured));
-			evictions.add(eviction != null && eviction.nextBoolean() ? evictions(conversation, spans, coloured)
-					: List.of());
+			if (eviction != null && eviction.nextBoolean()) {
+				for (int[] e : evictions(conversation, spans, coloured)) {
+					drawn.add(new Eviction(encoded.size() - 1, e[0], e[1],
+							java.util.Arrays.copyOfRange(e, 2, e.length), layersKeeping(layers, blinding)));
+				}
+			}
 			scenes.addAll(conversation.get(0).scenes());
 			length = Math.max(length, prompt.length());
 		}
@@ -152,27 +221,37 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 				positions.stream().mapToLong(Long::longValue).toArray(),
 				targets.stream().mapToLong(Long::longValue).toArray(), weightArray(weights),
 				kinds.toArray(QuestionKind[]::new), groundPositions.stream().mapToLong(Long::longValue).toArray(),
-				evidence, mask(length, ids, imageTokenId, evictions));
+				evidence, mask(b, length, ids, imageTokenId, drawn), List.copyOf(drawn));
+	}
+
+	/**
+	 * The layers that keep a drilled answer's shapes: all of them, or, with {@code blinding}, in half the answers
+	 * all but one.
+	 */
+	private static int layersKeeping(int layers, @Nullable SplittableRandom blinding) {
+		int all = (1 << layers) - 1;
+		return blinding != null && blinding.nextBoolean() ? all & ~(1 << blinding.nextInt(layers)) : all;
 	}
 
 	/** Causal mask per sequence, with each eviction's rows blind to the image tokens it does not keep. */
-	private static float[] mask(int length, long[] ids, int imageTokenId, List<List<int[]>> evictions) {
+	private static float[] mask(int sequences, int length, long[] ids, int imageTokenId, List<Eviction> evictions) {
 		int square = length * length;
-		float[] mask = new float[evictions.size() * square];
-		for (int s = 0; s < evictions.size(); s++) {
+		float[] mask = new float[sequences * square];
+		for (int s = 0; s < sequences; s++) {
 			for (int i = 0; i < length; i++) {
 				java.util.Arrays.fill(mask, s * square + i * length + i + 1, s * square + (i + 1) * length, HIDDEN);
 			}
-			for (int[] e : evictions.get(s)) {
-				boolean[] kept = new boolean[length];
-				for (int k = 2; k < e.length; k++) {
-					kept[e[k]] = true;
-				}
-				for (int row = e[0]; row <= e[1]; row++) {
-					for (int t = 0; t < row; t++) {
-						if (ids[s * length + t] == imageTokenId && !kept[t]) {
-							mask[s * square + row * length + t] = HIDDEN;
-						}
+		}
+		for (Eviction e : evictions) {
+			int s = e.sequence();
+			boolean[] kept = new boolean[length];
+			for (int t : e.kept()) {
+				kept[t] = true;
+			}
+			for (int row = e.firstRow(); row <= e.lastRow(); row++) {
+				for (int t = 0; t < row; t++) {
+					if (ids[s * length + t] == imageTokenId && !kept[t]) {
+						mask[s * square + row * length + t] = HIDDEN;
 					}
 				}
 			}

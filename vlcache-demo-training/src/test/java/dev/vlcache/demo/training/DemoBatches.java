@@ -34,7 +34,8 @@ final class DemoBatches {
 		try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
 			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(),
 					Scene.CELLS * Scene.CELLS, config.text().maxPositionEmbeddings());
-			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId(), eviction);
+			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId(),
+					config.text().numLayers(), eviction, eviction == null ? null : new SplittableRandom(7));
 		}
 	}
 

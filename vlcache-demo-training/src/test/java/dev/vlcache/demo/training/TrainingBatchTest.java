@@ -95,13 +95,18 @@ class TrainingBatchTest {
 		assertThat(drilled.ids()).isEqualTo(plain.ids());
 		assertThat(drilled.targetPositions()).isEqualTo(plain.targetPositions());
 		int n = plain.length();
-		int imageToken = ConfigParser.parse(dir).imageTokenId();
+		LlavaConfig config = ConfigParser.parse(dir);
+		int imageToken = config.imageTokenId();
+		int layers = config.text().numLayers();
 		Set<Long> targetRows = new HashSet<>();
 		for (long p : plain.targetPositions()) {
 			targetRows.add(p);
 		}
-		int evicted = 0;
+		Set<Integer> evicted = new HashSet<>();
 		int shortRows = 0;
+		// Per layer: rows that still see the coloured shapes, rows that see no image token.
+		int[] holding = new int[layers];
+		int[] blind = new int[layers];
 		for (int s = 0; s < plain.sequences(); s++) {
 			List<TaskSample> conversation = conversations.get(s);
 			Set<Integer> coloured = new HashSet<>();
@@ -120,37 +125,91 @@ class TrainingBatchTest {
 					}
 				}
 			}
-			boolean changed = false;
 			for (int row = 0; row < n; row++) {
-				Set<Integer> seen = new HashSet<>();
-				for (int col = 0; col < n; col++) {
-					float p = plain.mask()[(s * n + row) * n + col];
-					float d = drilled.mask()[(s * n + row) * n + col];
-					// Without a drill the mask is causal.
-					assertThat(p).isEqualTo(col > row ? TrainingBatch.HIDDEN : 0f);
-					if (d != p) {
-						assertThat(imageTokens).contains(col);
-						changed = true;
+				int row0 = row;
+				long before = imageTokens.stream().filter(t -> t < row0).count();
+				int blindLayers = 0;
+				boolean drilledRow = false;
+				for (int l = 0; l < layers; l++) {
+					float[] plainMask = plain.mask(l);
+					float[] drilledMask = drilled.mask(l);
+					Set<Integer> seen = new HashSet<>();
+					for (int col = 0; col < n; col++) {
+						float p = plainMask[(s * n + row) * n + col];
+						float d = drilledMask[(s * n + row) * n + col];
+						// Without a drill the mask is causal, in every layer.
+						assertThat(p).isEqualTo(col > row ? TrainingBatch.HIDDEN : 0f);
+						if (d != p) {
+							assertThat(imageTokens).contains(col);
+						}
+						if (col < row && d == 0 && imageTokens.contains(col)) {
+							seen.add(col);
+						}
 					}
-					if (col < row && d == 0 && imageTokens.contains(col)) {
-						seen.add(col);
+					if (seen.size() < before) {
+						// Only rows that predict a short answer's token after its first word lose image tokens; in
+						// each layer they see either the coloured shapes the answer is about or no image token.
+						long flat = (long) s * n + row;
+						assertThat(targetRows).contains(flat, flat - 1);
+						assertThat(seen).satisfiesAnyOf(x -> assertThat(x).isEqualTo(coloured),
+								x -> assertThat(x).isEmpty());
+						drilledRow = true;
+						blindLayers += seen.isEmpty() ? 1 : 0;
+						holding[l] += seen.isEmpty() ? 0 : 1;
+						blind[l] += seen.isEmpty() ? 1 : 0;
 					}
 				}
-				int row0 = row;
-				if (seen.size() < imageTokens.stream().filter(t -> t < row0).count()) {
-					// Only rows that predict a short answer's token after its first word lose image tokens, and they
-					// still see the coloured shapes the answer is about.
-					long flat = (long) s * n + row;
-					assertThat(targetRows).contains(flat, flat - 1);
-					assertThat(seen).isEqualTo(coloured);
+				if (drilledRow) {
+					// At most one layer lost the coloured shapes: the drill is of a cache that chose them.
+					assertThat(blindLayers).isLessThanOrEqualTo(1);
+					evicted.add(s);
 					shortRows++;
 				}
 			}
-			evicted += changed ? 1 : 0;
 		}
 		// About one conversation in two; a short answer has one or two such rows, a description none.
-		assertThat(evicted).isBetween(1, plain.sequences() - 1);
-		assertThat(shortRows).isBetween(evicted, 8 * evicted);
+		assertThat(evicted.size()).isBetween(1, plain.sequences() - 1);
+		assertThat(shortRows).isBetween(evicted.size(), 8 * evicted.size());
+		// Each layer keeps the shapes for some drilled rows, and which layer loses them varies.
+		for (int l = 0; l < layers; l++) {
+			assertThat(holding[l]).as("layer %d holding", l).isPositive();
+		}
+		assertThat(java.util.Arrays.stream(blind).filter(c -> c > 0).count()).isGreaterThanOrEqualTo(2);
+	}
+
+	@Test
+	void groundingIsNotAskedOfALayerThatLostTheEvidence(@TempDir Path dir) throws Exception {
+		List<List<TaskSample>> conversations = new ArrayList<>();
+		TaskGenerator generator = new TaskGenerator(21);
+		for (int i = 0; i < 8; i++) {
+			conversations.add(generator.conversation(8, 1 + i % 2, Integer.MAX_VALUE));
+		}
+		TrainingBatch drilled = DemoBatches.of(dir, conversations, new SplittableRandom(3));
+		int n = drilled.length();
+		int layers = ConfigParser.parse(dir).text().numLayers();
+		int ungrounded = 0;
+		for (int g = 0; g < drilled.groundPositions().length; g++) {
+			long flat = drilled.groundPositions()[g];
+			int s = (int) (flat / n);
+			int row = (int) (flat % n);
+			// The grounding evidence: columns marked 1.
+			List<Integer> evidence = new ArrayList<>();
+			for (int t = 0; t < n; t++) {
+				if (drilled.evidence()[g * n + t] == 1) {
+					evidence.add(t);
+				}
+			}
+			assertThat(evidence).isNotEmpty();
+			for (int l = 0; l < layers; l++) {
+				float[] mask = drilled.mask(l);
+				boolean visible = evidence.stream().allMatch(t -> mask[(s * n + row) * n + t] == 0);
+				boolean hidden = evidence.stream().allMatch(t -> mask[(s * n + row) * n + t] == TrainingBatch.HIDDEN);
+				assertThat(visible || hidden).isTrue();
+				assertThat(drilled.grounds(g, l)).as("ground position %d, layer %d", g, l).isEqualTo(visible);
+				ungrounded += visible ? 0 : 1;
+			}
+		}
+		assertThat(ungrounded).isPositive();
 	}
 
 }
