@@ -23,6 +23,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class TrainingBatchTest {
 
+	/** Seed of the simulated evictions in the drill tests. */
+	private static final long DRILL_SEED = 3;
+
+	/** Eight conversations of eight turns, on one and two pages alternately: what the drill tests encode. */
+	private static List<List<TaskSample>> drillConversations() {
+		List<List<TaskSample>> conversations = new ArrayList<>();
+		TaskGenerator generator = new TaskGenerator(21);
+		for (int i = 0; i < 8; i++) {
+			conversations.add(generator.conversation(8, 1 + i % 2, Integer.MAX_VALUE));
+		}
+		return conversations;
+	}
+
 	@Test
 	void groundingPointsAtTheColouredShapesImageTokens(@TempDir Path dir) throws Exception {
 		List<List<TaskSample>> conversations = new ArrayList<>();
@@ -85,13 +98,9 @@ class TrainingBatchTest {
 	@Test
 	void aSimulatedEvictionHidesOnlyImageTokensAShortAnswerDoesNotNeedAndOnlyAfterItsFirstWord(@TempDir Path dir)
 			throws Exception {
-		List<List<TaskSample>> conversations = new ArrayList<>();
-		TaskGenerator generator = new TaskGenerator(21);
-		for (int i = 0; i < 8; i++) {
-			conversations.add(generator.conversation(8, 1 + i % 2, Integer.MAX_VALUE));
-		}
+		List<List<TaskSample>> conversations = drillConversations();
 		TrainingBatch plain = DemoBatches.of(dir, conversations);
-		TrainingBatch drilled = DemoBatches.of(dir, conversations, new SplittableRandom(3));
+		TrainingBatch drilled = DemoBatches.of(dir, conversations, new SplittableRandom(DRILL_SEED));
 		assertThat(drilled.ids()).isEqualTo(plain.ids());
 		assertThat(drilled.targetPositions()).isEqualTo(plain.targetPositions());
 		int n = plain.length();
@@ -179,12 +188,7 @@ class TrainingBatchTest {
 
 	@Test
 	void groundingIsNotAskedOfALayerThatLostTheEvidence(@TempDir Path dir) throws Exception {
-		List<List<TaskSample>> conversations = new ArrayList<>();
-		TaskGenerator generator = new TaskGenerator(21);
-		for (int i = 0; i < 8; i++) {
-			conversations.add(generator.conversation(8, 1 + i % 2, Integer.MAX_VALUE));
-		}
-		TrainingBatch drilled = DemoBatches.of(dir, conversations, new SplittableRandom(3));
+		TrainingBatch drilled = DemoBatches.of(dir, drillConversations(), new SplittableRandom(DRILL_SEED));
 		int n = drilled.length();
 		int layers = ConfigParser.parse(dir).text().numLayers();
 		int ungrounded = 0;
