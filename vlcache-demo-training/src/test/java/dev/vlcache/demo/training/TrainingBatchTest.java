@@ -116,6 +116,12 @@ class TrainingBatchTest {
 		// Per layer: rows that still see the coloured shapes, rows that see no image token.
 		int[] holding = new int[layers];
 		int[] blind = new int[layers];
+		float[][] plainMasks = new float[layers][];
+		float[][] drilledMasks = new float[layers][];
+		for (int l = 0; l < layers; l++) {
+			plainMasks[l] = plain.mask(l);
+			drilledMasks[l] = drilled.mask(l);
+		}
 		for (int s = 0; s < plain.sequences(); s++) {
 			List<TaskSample> conversation = conversations.get(s);
 			Set<Integer> coloured = new HashSet<>();
@@ -140,8 +146,8 @@ class TrainingBatchTest {
 				int blindLayers = 0;
 				boolean drilledRow = false;
 				for (int l = 0; l < layers; l++) {
-					float[] plainMask = plain.mask(l);
-					float[] drilledMask = drilled.mask(l);
+					float[] plainMask = plainMasks[l];
+					float[] drilledMask = drilledMasks[l];
 					Set<Integer> seen = new HashSet<>();
 					for (int col = 0; col < n; col++) {
 						float p = plainMask[(s * n + row) * n + col];
