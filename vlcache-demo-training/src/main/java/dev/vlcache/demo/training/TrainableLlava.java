@@ -214,13 +214,14 @@ final class TrainableLlava implements AutoCloseable {
 				// Every head of the first grounded layer, so that all of its value width carries the object; one head
 				// in later layers, the others stay free (counting, descriptions).
 				int groundingHeads = l == FIRST_GROUNDED_LAYER ? t.numHeads() : 1;
+				// Where this layer still holds the evidence: the same for all of its heads.
+				float[] valid = new float[batch.groundPositions().length];
+				for (int g = 0; g < valid.length; g++) {
+					valid[g] = batch.grounds(g, l) ? 1 : 0;
+				}
 				for (int h = 0; h < groundingHeads; h++) {
 					NDArray head = probe[0].get(new NDIndex(":, {}", h)).reshape(-1, length).get(new NDIndex("{}", groundRows));
 					masses.add(head.mul(evidence).sum(new int[] { 1 }));
-					float[] valid = new float[batch.groundPositions().length];
-					for (int g = 0; g < valid.length; g++) {
-						valid[g] = batch.grounds(g, l) ? 1 : 0;
-					}
 					grounds.add(valid);
 				}
 			}
