@@ -29,13 +29,19 @@ final class DemoBatches {
 	/** With simulated evictions drawn from {@code eviction} when it is not null. */
 	static TrainingBatch of(Path dir, List<List<TaskSample>> conversations, @Nullable SplittableRandom eviction)
 			throws IOException {
+		return of(dir, conversations, eviction, eviction == null ? null : new SplittableRandom(7));
+	}
+
+	/** With simulated evictions drawn from {@code eviction}, their blind layers from {@code blinding}. */
+	static TrainingBatch of(Path dir, List<List<TaskSample>> conversations, @Nullable SplittableRandom eviction,
+			@Nullable SplittableRandom blinding) throws IOException {
 		DemoArchitecture.DEFAULT.writeFiles(dir);
 		LlavaConfig config = ConfigParser.parse(dir);
 		try (TextTokenizer tokenizer = TextTokenizer.load(dir)) {
 			PromptEncoder encoder = new PromptEncoder(tokenizer, ChatTemplate.load(dir), config.imageTokenId(),
 					Scene.CELLS * Scene.CELLS, config.text().maxPositionEmbeddings());
 			return TrainingBatch.of(conversations, encoder, ImageProcessor.load(dir), config.imageTokenId(),
-					config.text().numLayers(), eviction, eviction == null ? null : new SplittableRandom(7));
+					config.text().numLayers(), eviction, blinding);
 		}
 	}
 
