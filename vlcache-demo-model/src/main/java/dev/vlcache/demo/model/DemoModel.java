@@ -67,6 +67,8 @@ public final class DemoModel implements EmbeddedModel {
 		try {
 			// Inside a jar: the loader reads files, so copy the checkpoint out once per process.
 			Path dir = Files.createTempDirectory("vlcache-demo-model-");
+			// Registered before its files: exit deletes in reverse order, and a folder only once it is empty.
+			dir.toFile().deleteOnExit();
 			for (String name : FILES) {
 				try (InputStream in = loader.getResourceAsStream(RESOURCES + name)) {
 					if (in == null) {
@@ -77,7 +79,6 @@ public final class DemoModel implements EmbeddedModel {
 					target.toFile().deleteOnExit();
 				}
 			}
-			dir.toFile().deleteOnExit();
 			return dir;
 		}
 		catch (IOException ex) {

@@ -1,13 +1,16 @@
 package dev.vlcache.demo.model;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,14 +42,7 @@ class DemoModelTest {
 	@Test
 	void isCopiedOutOfAJarIntoAFolder(@TempDir Path dir) throws Exception {
 		Path source = new DemoModel().folder();
-		Path jar = dir.resolve("demo.jar");
-		try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-			for (String name : DemoModel.FILES) {
-				out.putNextEntry(new JarEntry(DemoModel.RESOURCES + name));
-				Files.copy(source.resolve(name), out);
-				out.closeEntry();
-			}
-		}
+		Path jar = demoJar(dir);
 		try (URLClassLoader loader = new URLClassLoader(new URL[] { jar.toUri().toURL() }, null)) {
 			Path extracted = DemoModel.locate(loader);
 			assertThat(extracted).isNotEqualTo(source);
@@ -54,6 +50,40 @@ class DemoModelTest {
 				assertThat(extracted.resolve(name)).hasSameBinaryContentAs(source.resolve(name));
 			}
 		}
+	}
+
+	@Test
+	void theCopyIsDeletedWhenTheProcessExits(@TempDir Path dir) throws Exception {
+		Path jar = demoJar(dir.resolve("jar"));
+		Path tmp = Files.createDirectories(dir.resolve("tmp"));
+		Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+				"-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"), Extract.class.getName(),
+				jar.toString())
+			.redirectErrorStream(true)
+			.start();
+		String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+		assertThat(child.waitFor()).as(output).isZero();
+		Path extracted = Path.of(output);
+		assertThat(extracted.getParent()).as(output).isEqualTo(tmp);
+		assertThat(extracted).as("the folder the child extracted into").doesNotExist();
+		try (Stream<Path> left = Files.list(tmp)) {
+			assertThat(left).isEmpty();
+		}
+	}
+
+	/** Extracts the demo model from the jar named by its argument and prints where to. */
+	static final class Extract {
+
+		public static void main(String[] args) throws Exception {
+			try (URLClassLoader loader = new URLClassLoader(new URL[] { Path.of(args[0]).toUri().toURL() }, null)) {
+				Path extracted = DemoModel.locate(loader);
+				if (!Files.exists(extracted.resolve("model.safetensors"))) {
+					throw new IllegalStateException("nothing extracted into " + extracted);
+				}
+				System.out.print(extracted);
+			}
+		}
+
 	}
 
 	@Test
@@ -65,6 +95,20 @@ class DemoModelTest {
 		try (URLClassLoader loader = new URLClassLoader(new URL[] { jar.toUri().toURL() }, null)) {
 			assertThatThrownBy(() -> DemoModel.locate(loader)).hasMessageContaining("dev/vlcache/demo/model/config.json");
 		}
+	}
+
+	/** A jar in {@code dir} holding the demo model's checkpoint as the module's jar does. */
+	private static Path demoJar(Path dir) throws IOException {
+		Path source = new DemoModel().folder();
+		Path jar = Files.createDirectories(dir).resolve("demo.jar");
+		try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+			for (String name : DemoModel.FILES) {
+				out.putNextEntry(new JarEntry(DemoModel.RESOURCES + name));
+				Files.copy(source.resolve(name), out);
+				out.closeEntry();
+			}
+		}
+		return jar;
 	}
 
 }
