@@ -2,6 +2,7 @@ package dev.vlcache.demo.evaluation;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
@@ -28,7 +29,10 @@ import dev.vlcache.demo.task.TaskSample;
  * mvn -q -pl vlcache-demo-training exec:java -Dexec.args="--seed 2026 --questions 600"
  * </pre>
  *
- * Writes {@code evaluation/accuracy.md}, {@code .csv} and {@code .png}.
+ * Writes {@code evaluation/accuracy.md}, {@code .csv} and {@code .png}. Options: {@code --out DIR},
+ * {@code --model FOLDER} (default: the embedded demo model), {@code --budgets 0.01,0.1}, {@code --short-only}
+ * (skip the descriptions among the questions) and {@code --seeds 7,99,...}, which evaluates each seed in turn into
+ * {@code DIR/seed-N/} and writes a table of the targets per seed, {@code DIR/seeds.md}.
  */
 public final class Evaluation {
 
@@ -40,47 +44,77 @@ public final class Evaluation {
 
 	public static void main(String[] args) throws IOException {
 		Map<String, String> o = CommandLineArguments.parse(args);
-		long seed = Long.parseLong(o.getOrDefault("seed", String.valueOf(TEST_SEED)));
+		List<Long> seeds = Arrays.stream(o.getOrDefault("seeds", o.getOrDefault("seed", String.valueOf(TEST_SEED)))
+			.split(",")).map(String::strip).map(Long::valueOf).toList();
 		int questions = Integer.parseInt(o.getOrDefault("questions", "600"));
+		boolean shortOnly = Boolean.parseBoolean(o.getOrDefault("short-only", "false"));
 		Path out = Paths.get(o.getOrDefault("out", "evaluation"));
 		double[] budgets = o.containsKey("budgets")
 				? Arrays.stream(o.get("budgets").split(",")).mapToDouble(Double::parseDouble).toArray()
 				: EvaluatedPolicy.BUDGETS;
 		Path folder = o.containsKey("model") ? Paths.get(o.get("model")) : new DemoModel().folder();
-		List<TaskSample> samples = testSet(seed, questions);
+		String command = "Command: `mvn -q -pl vlcache-demo-training exec:java -Dexec.args=\"" + String.join(" ", args)
+				+ "\"`";
+		try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
+			String name = o.containsKey("model") ? model.name() : DemoModel.NAME + " (embedded)";
+			if (!o.containsKey("seeds")) {
+				evaluate(model, name, seeds.get(0), questions, shortOnly, budgets, out, command);
+				System.out.println(Files.readString(out.resolve("accuracy.md")));
+				return;
+			}
+			Map<Long, Targets> bySeed = new LinkedHashMap<>();
+			for (long seed : seeds) {
+				bySeed.put(seed, evaluate(model, name, seed, questions, shortOnly, budgets,
+						out.resolve("seed-" + seed), command));
+			}
+			String md = Targets.seedsMarkdown(bySeed, List.of(String.format(Locale.ROOT,
+					"The first %d questions of each seed%s; each seed's report is in `seed-N/`.", questions,
+					shortOnly ? ", descriptions skipped" : ""), modelLine(model, name), command));
+			Files.writeString(out.resolve("seeds.md"), md);
+			System.out.println(md);
+		}
+	}
+
+	/** Evaluates one test set into {@code out} and returns how it meets the targets. */
+	private static Targets evaluate(LlavaModel model, String name, long seed, int questions, boolean shortOnly,
+			double[] budgets, Path out, String command) throws IOException {
+		List<TaskSample> samples = testSet(seed, questions).stream()
+			.filter(s -> !shortOnly || s.kind().shortAnswer())
+			.toList();
 		List<EvaluatedPolicy> policies = EvaluatedPolicy.all(budgets);
 		AccuracyTable table = new AccuracyTable(policies);
 		PrintStream console = System.out;
 		console.printf(Locale.ROOT, "Evaluating %d questions (seed %d) x %d policies on %s%n", samples.size(), seed,
-				policies.size(), folder);
+				policies.size(), name);
 		long start = System.nanoTime();
-		try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
-			AccuracyRunner runner = new AccuracyRunner(model);
-			ProgressBar bar = new ProgressBar(console, samples.size());
-			for (int i = 0; i < samples.size(); i++) {
-				table.add(runner.answer(samples.get(i), policies));
-				AccuracyTable.Totals full = table.totals().get(EvaluatedPolicy.FULL);
-				bar.update(i + 1, String.format(Locale.ROOT, "full-cache accuracy %.1f%%", full.shortAccuracy() * 100));
-			}
-			double minutes = (System.nanoTime() - start) / 60e9;
-			Map<QuestionKind, Integer> kinds = new LinkedHashMap<>();
-			samples.forEach(s -> kinds.merge(s.kind(), 1, Integer::sum));
-			List<String> header = new ArrayList<>();
-			header.add(String.format(Locale.ROOT, "Test set: seed %d, %d questions (%s); %d with one page, %d with 2-4.",
-					seed, samples.size(), kinds.toString().toLowerCase(Locale.ROOT).replaceAll("[{}]", ""),
-					samples.stream().filter(s -> s.scenes().size() == 1).count(),
-					samples.stream().filter(s -> s.scenes().size() > 1).count()));
-			header.add(String.format(Locale.ROOT, "Model: %s (%,d parameters, %d decoder layers), float32, greedy decoding.",
-					o.containsKey("model") ? model.name() : DemoModel.NAME + " (embedded)", model.parameterCount(),
-					model.numLayers()));
-			header.add(String.format(Locale.ROOT, "Measured %s on %d cores (%s, Java %s) in %.1f min.", LocalDate.now(),
-					Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"),
-					System.getProperty("java.version"), minutes));
-			header.add("Command: `mvn -q -pl vlcache-demo-training exec:java -Dexec.args=\"--seed " + seed
-					+ " --questions " + questions + "\"`");
-			AccuracyReport.write(out, table, budgets, header);
+		AccuracyRunner runner = new AccuracyRunner(model);
+		ProgressBar bar = new ProgressBar(console, samples.size());
+		for (int i = 0; i < samples.size(); i++) {
+			table.add(runner.answer(samples.get(i), policies));
+			AccuracyTable.Totals full = table.totals().get(EvaluatedPolicy.FULL);
+			bar.update(i + 1, String.format(Locale.ROOT, "full-cache accuracy %.1f%%", full.shortAccuracy() * 100));
 		}
-		console.println(java.nio.file.Files.readString(out.resolve("accuracy.md")));
+		double minutes = (System.nanoTime() - start) / 60e9;
+		Map<QuestionKind, Integer> kinds = new LinkedHashMap<>();
+		samples.forEach(s -> kinds.merge(s.kind(), 1, Integer::sum));
+		List<String> header = new ArrayList<>();
+		header.add(String.format(Locale.ROOT, "Test set: seed %d, %d questions (%s)%s; %d with one page, %d with 2-4.",
+				seed, samples.size(), kinds.toString().toLowerCase(Locale.ROOT).replaceAll("[{}]", ""),
+				shortOnly ? String.format(Locale.ROOT, ", the short ones of the first %d", questions) : "",
+				samples.stream().filter(s -> s.scenes().size() == 1).count(),
+				samples.stream().filter(s -> s.scenes().size() > 1).count()));
+		header.add(modelLine(model, name));
+		header.add(String.format(Locale.ROOT, "Measured %s on %d cores (%s, Java %s) in %.1f min.", LocalDate.now(),
+				Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"),
+				System.getProperty("java.version"), minutes));
+		header.add(command);
+		AccuracyReport.write(out, table, budgets, header);
+		return Targets.of(table.totals(), budgets);
+	}
+
+	private static String modelLine(LlavaModel model, String name) {
+		return String.format(Locale.ROOT, "Model: %s (%,d parameters, %d decoder layers), float32, greedy decoding.",
+				name, model.parameterCount(), model.numLayers());
 	}
 
 	/** The test set: the first {@code questions} samples of the generator seeded with {@code seed}. */
