@@ -51,7 +51,8 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 	 * @param sequence the conversation
 	 * @param firstRow the first row after the answer's first word
 	 * @param lastRow the row that predicts the answer's end
-	 * @param kept the image positions these rows still see, the coloured shapes', in the layers {@code layers}
+	 * @param kept the image positions these rows still see in the layers {@code layers}: the coloured shapes', and
+	 *        perhaps some bystanders (see {@link #withBystanders})
 	 * @param layers bit {@code l} set when decoder layer {@code l} still holds {@code kept}; the others hold no image
 	 *        token for these rows
 	 */
@@ -168,13 +169,14 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 			answers.add(answer);
 			asking.add(kind);
 			// The image tokens of the coloured shapes: what grounding points at and what an eviction keeps.
-			List<Integer> coloured = colouredPositions(conversation.get(0).scenes(),
-					imagePositions(prompt.ids(), imageTokenId));
+			List<Integer> image = imagePositions(prompt.ids(), imageTokenId);
+			List<Integer> coloured = colouredPositions(conversation.get(0).scenes(), image);
 			grounding.add(grounding(conversation, spans, coloured));
 			if (eviction != null && eviction.nextBoolean()) {
 				for (int[] e : evictions(conversation, spans, coloured)) {
-					drawn.add(new Eviction(encoded.size() - 1, e[0], e[1],
-							java.util.Arrays.copyOfRange(e, 2, e.length), layersKeeping(layers, blinding)));
+					int keeping = layersKeeping(layers, blinding);
+					int[] kept = withBystanders(java.util.Arrays.copyOfRange(e, 2, e.length), image, blinding);
+					drawn.add(new Eviction(encoded.size() - 1, e[0], e[1], kept, keeping));
 				}
 			}
 			scenes.addAll(conversation.get(0).scenes());
@@ -240,6 +242,36 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 		}
 		boolean starved = layers > TrainableLlava.FIRST_GROUNDED_LAYER && blinding.nextBoolean();
 		return all & ~(1 << (starved ? TrainableLlava.FIRST_GROUNDED_LAYER : blinding.nextInt(layers)));
+	}
+
+	/**
+	 * {@code shapes}, and with {@code blinding}, in half the drilled answers, also up to a tenth of the other
+	 * image tokens ({@code image} less {@code shapes}), their number uniform in [1, image tokens / 10] and drawn
+	 * uniformly. A 10% cache keeps more than the shapes: drilled on the shapes alone, the model ended colour answers
+	 * only when nothing else was in view, and at 10% said "blue one" (8 of the 11 answers lost on one test seed).
+	 * Drilled with bystanders in every answer, it kept less at 1%, where the cache holds the shapes alone (92.9-94.8%,
+	 * against 94.4-97.0%); half the answers keep that case.
+	 */
+	static int[] withBystanders(int[] shapes, List<Integer> image, @Nullable SplittableRandom blinding) {
+		if (blinding == null || !blinding.nextBoolean()) {
+			return shapes;
+		}
+		java.util.Set<Integer> kept = new java.util.HashSet<>();
+		for (int t : shapes) {
+			kept.add(t);
+		}
+		int[] others = image.stream().filter(t -> !kept.contains(t)).mapToInt(Integer::intValue).toArray();
+		int count = Math.min(others.length, 1 + blinding.nextInt(Math.max(1, image.size() / 10)));
+		// A partial Fisher-Yates shuffle: the first count entries become a uniform draw without replacement.
+		for (int i = 0; i < count; i++) {
+			int j = i + blinding.nextInt(others.length - i);
+			int swap = others[i];
+			others[i] = others[j];
+			others[j] = swap;
+		}
+		int[] out = java.util.Arrays.copyOf(shapes, shapes.length + count);
+		System.arraycopy(others, 0, out, shapes.length, count);
+		return out;
 	}
 
 	/** Causal mask per sequence, with each eviction's rows blind to the image tokens it does not keep. */

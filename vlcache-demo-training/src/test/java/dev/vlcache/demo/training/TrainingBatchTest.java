@@ -113,6 +113,7 @@ class TrainingBatchTest {
 		}
 		Set<Integer> evicted = new HashSet<>();
 		int shortRows = 0;
+		int shapesOnlyRows = 0;
 		// Per layer: rows that still see the coloured shapes, rows that see no image token.
 		int[] holding = new int[layers];
 		int[] blind = new int[layers];
@@ -145,6 +146,7 @@ class TrainingBatchTest {
 				long before = imageTokens.stream().filter(t -> t < row0).count();
 				int blindLayers = 0;
 				boolean drilledRow = false;
+				Set<Integer> rowSees = null;
 				for (int l = 0; l < layers; l++) {
 					float[] plainMask = plainMasks[l];
 					float[] drilledMask = drilledMasks[l];
@@ -163,11 +165,16 @@ class TrainingBatchTest {
 					}
 					if (seen.size() < before) {
 						// Only rows that predict a short answer's token after its first word lose image tokens; in
-						// each layer they see either the coloured shapes the answer is about or no image token.
+						// each layer they see no image token, or the coloured shapes the answer is about and at most
+						// a tenth of the others, the same ones in every such layer.
 						long flat = (long) s * n + row;
 						assertThat(targetRows).contains(flat, flat - 1);
-						assertThat(seen).satisfiesAnyOf(x -> assertThat(x).isEqualTo(coloured),
-								x -> assertThat(x).isEmpty());
+						int most = coloured.size() + imageTokens.size() / 10;
+						if (!seen.isEmpty()) {
+							assertThat(seen).containsAll(coloured).hasSizeLessThanOrEqualTo(most);
+							assertThat(rowSees == null ? seen : rowSees).isEqualTo(seen);
+							rowSees = seen;
+						}
 						drilledRow = true;
 						blindLayers += seen.isEmpty() ? 1 : 0;
 						holding[l] += seen.isEmpty() ? 0 : 1;
@@ -179,12 +186,15 @@ class TrainingBatchTest {
 					assertThat(blindLayers).isLessThanOrEqualTo(1);
 					evicted.add(s);
 					shortRows++;
+					shapesOnlyRows += rowSees != null && rowSees.size() == coloured.size() ? 1 : 0;
 				}
 			}
 		}
 		// About one conversation in two; a short answer has one or two such rows, a description none.
 		assertThat(evicted.size()).isBetween(1, plain.sequences() - 1);
 		assertThat(shortRows).isBetween(evicted.size(), 8 * evicted.size());
+		// Some drilled rows see the shapes alone, others bystanders too.
+		assertThat(shapesOnlyRows).isBetween(1, shortRows - 1);
 		// Each layer keeps the shapes for some drilled rows, and which layer loses them varies.
 		for (int l = 0; l < layers; l++) {
 			assertThat(holding[l]).as("layer %d holding", l).isPositive();
@@ -272,6 +282,39 @@ class TrainingBatchTest {
 			}
 		}
 		assertThat(TrainingBatch.layersKeeping(layers, null)).isEqualTo(0b1111);
+	}
+
+	@Test
+	void halfTheDrilledAnswersAlsoKeepUpToATenthOfTheOtherImageTokensDrawnUniformly() {
+		List<Integer> image = java.util.stream.IntStream.range(100, 612).boxed().toList();
+		int[] shapes = { 105, 300, 450 };
+		int draws = 4_000;
+		int shapesOnly = 0;
+		int[] picked = new int[612];
+		long bystanders = 0;
+		SplittableRandom random = new SplittableRandom(DRILL_SEED);
+		for (int i = 0; i < draws; i++) {
+			int[] kept = TrainingBatch.withBystanders(shapes, image, random);
+			assertThat(java.util.Arrays.copyOf(kept, shapes.length)).containsExactly(shapes);
+			int[] extra = java.util.Arrays.copyOfRange(kept, shapes.length, kept.length);
+			assertThat(extra.length).isLessThanOrEqualTo(image.size() / 10);
+			assertThat(extra).doesNotHaveDuplicates().doesNotContain(shapes);
+			shapesOnly += extra.length == 0 ? 1 : 0;
+			for (int t : extra) {
+				assertThat(image).contains(t);
+				picked[t]++;
+			}
+			bystanders += extra.length;
+		}
+		// Bounds about five standard deviations either side: half the draws keep the shapes alone; the others
+		// keep 1 to 51 bystanders, 26 on average, each of the 509 other image tokens about equally often.
+		assertThat(shapesOnly).isBetween(1_840, 2_160);
+		assertThat(bystanders / (double) (draws - shapesOnly)).isBetween(24.5, 27.5);
+		int[] counts = image.stream().filter(t -> t != 105 && t != 300 && t != 450).mapToInt(t -> picked[t]).toArray();
+		double mean = java.util.Arrays.stream(counts).average().orElseThrow();
+		assertThat(java.util.Arrays.stream(counts).min().orElseThrow()).isGreaterThan((int) (mean - 5 * Math.sqrt(mean)));
+		assertThat(java.util.Arrays.stream(counts).max().orElseThrow()).isLessThan((int) (mean + 5 * Math.sqrt(mean)));
+		assertThat(TrainingBatch.withBystanders(shapes, image, null)).isSameAs(shapes);
 	}
 
 }
