@@ -44,9 +44,8 @@ import dev.vlcache.demo.task.TaskSample;
  * {@link KindEmphasis}) plus a grounding loss on attention ({@link TrainableLlava#groundingLoss}); half the
  * conversations finish their short answers under a simulated eviction, which from {@code --blind-from} on (step
  * 4500 by default) may also take the shapes from one layer ({@link TrainingBatch}). The seed fixes
- * the data, the initial weights and the batch order; a small model's weights come out bit-identical (see
- * {@code TrainerTest}), but a full run's float sums depend on how libtorch splits its kernels across threads, which
- * is not guaranteed from run to run.
+ * the data, the initial weights and the batch order. Runs repeat, though not bit for bit: now and then stage 2 takes
+ * a second, slightly different path, which depends on when the garbage collector runs (see {@code TrainerTest}).
  */
 public final class Trainer {
 
