@@ -45,7 +45,7 @@ import dev.vlcache.demo.task.TaskSample;
  * conversations finish their short answers under a simulated eviction, which from {@code --blind-from} on (step
  * 4500 by default) may also take the shapes from one layer ({@link TrainingBatch}). The seed fixes
  * the data, the initial weights and the batch order. Runs repeat, though not bit for bit: now and then stage 2 takes
- * a second, slightly different path, which depends on when the garbage collector runs (see {@code TrainerTest}).
+ * a slightly different path, depending on when the garbage collector runs (see {@code TrainerTest}).
  */
 public final class Trainer {
 
