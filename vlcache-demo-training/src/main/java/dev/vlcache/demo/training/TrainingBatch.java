@@ -249,8 +249,8 @@ record TrainingBatch(int sequences, int length, long[] ids, List<Scene> pages, f
 	 * image tokens ({@code image} less {@code shapes}), their number uniform in [1, image tokens / 10] and drawn
 	 * uniformly. A 10% cache keeps more than the shapes: drilled on the shapes alone, the model ended colour answers
 	 * only when nothing else was in view, and at 10% said "blue one" (8 of the 11 answers lost on one test seed).
-	 * Drilled with bystanders in every answer, it kept less at 1%, where the cache holds the shapes alone (92.9-94.8%,
-	 * against 94.4-97.0%); half the answers keep that case.
+	 * Drilled with bystanders in every answer, it lost accuracy at a 1% budget (92.9-94.8% on four test seeds,
+	 * against 94.4-97.0%), so half the answers still see the shapes alone.
 	 */
 	static int[] withBystanders(int[] shapes, List<Integer> image, @Nullable SplittableRandom blinding) {
 		if (blinding == null || !blinding.nextBoolean()) {

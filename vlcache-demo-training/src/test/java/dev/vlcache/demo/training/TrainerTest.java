@@ -226,7 +226,8 @@ class TrainerTest {
 
 	/** A checkpoint's safetensors file: header length, JSON header, then float32 weights, little-endian. */
 	private static ByteBuffer weights(Path checkpoint) throws Exception {
-		return ByteBuffer.wrap(Files.readAllBytes(checkpoint.resolve("model.safetensors"))).order(ByteOrder.LITTLE_ENDIAN);
+		byte[] bytes = Files.readAllBytes(checkpoint.resolve("model.safetensors"));
+		return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
 	}
 
 	/** A conversation of two questions about two pages (one with several coloured shapes asks only one). */
