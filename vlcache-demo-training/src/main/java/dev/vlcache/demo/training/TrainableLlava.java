@@ -245,7 +245,7 @@ final class TrainableLlava implements AutoCloseable {
 
 	/** What stage 2 minimises: the answer loss plus {@value #GROUNDING_WEIGHT} times the grounding loss. */
 	static NDArray objective(NDArray answerLoss, NDArray groundingLoss) {
-		return answerLoss.add(groundingLoss.mul(GROUNDING_WEIGHT));
+		return answerLoss.add(groundingLoss.mul(scalar(groundingLoss, GROUNDING_WEIGHT)));
 	}
 
 	/**
@@ -263,7 +263,12 @@ final class TrainableLlava implements AutoCloseable {
 			return output.logits().getManager().zeros(new Shape());
 		}
 		// Heads whose layer lost the evidence to a simulated eviction are not asked to find it.
-		return mass.add(1e-6f).log().mul(grounded).sum().div(grounded.sum().maximum(1f)).neg();
+		return mass.add(scalar(mass, 1e-6f))
+			.log()
+			.mul(grounded)
+			.sum()
+			.div(grounded.sum().maximum(scalar(mass, 1f)))
+			.neg();
 	}
 
 	/** Cross-entropy of {@code logits} against the batch's targets, weighted so that every answer counts alike. */
@@ -334,7 +339,10 @@ final class TrainableLlava implements AutoCloseable {
 				heads);
 		NDArray vs = heads(Ops.linear(h, param(q + "self_attn.v_proj.weight"), param(q + "self_attn.v_proj.bias")),
 				heads);
-		NDArray attention = qs.matMul(ks.transpose(0, 1, 3, 2)).mul(1 / Math.sqrt(hd)).softmax(-1).matMul(vs);
+		NDArray attention = qs.matMul(ks.transpose(0, 1, 3, 2))
+			.mul(scalar(qs, (float) (1 / Math.sqrt(hd))))
+			.softmax(-1)
+			.matMul(vs);
 		NDArray merged = attention.transpose(0, 2, 1, 3).reshape(images, n, v.hiddenSize());
 		x = x.add(Ops.linear(merged, param(q + "self_attn.out_proj.weight"), param(q + "self_attn.out_proj.bias")));
 		h = Ops.layerNorm(x, param(q + "layer_norm2.weight"), param(q + "layer_norm2.bias"), v.layerNormEps());
@@ -370,7 +378,7 @@ final class TrainableLlava implements AutoCloseable {
 		NDArray ks = rotate(heads(Ops.linear(h, param(q + "self_attn.k_proj.weight"), null), heads), cosSin);
 		NDArray vs = heads(Ops.linear(h, param(q + "self_attn.v_proj.weight"), null), heads);
 		NDArray probabilities = qs.matMul(ks.transpose(0, 1, 3, 2))
-			.mul(1 / Math.sqrt(t.headDim()))
+			.mul(scalar(qs, (float) (1 / Math.sqrt(t.headDim()))))
 			.add(mask)
 			.softmax(-1);
 		if (probe != null) {
@@ -398,6 +406,17 @@ final class TrainableLlava implements AutoCloseable {
 		NDArray x2 = x.get(new NDIndex("..., {}:", half));
 		NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
 		return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+	}
+
+	/**
+	 * {@code value} as a scalar array in {@code like}'s manager (the step's scope), for arithmetic that autograd
+	 * differentiates. DJL's {@code mul(Number)} and the like wrap the number in an array over Java memory and close
+	 * it at once, but autograd keeps that array for the backward pass, which then reads memory the garbage collector
+	 * may already have freed and reused: layer 0's query and key gradients came out exactly 0 in some runs, and
+	 * which runs followed the collector. Held by the scope, the scalar lives until the step's update is done.
+	 */
+	static NDArray scalar(NDArray like, float value) {
+		return like.getManager().create(value);
 	}
 
 	private NDArray param(String name) {

@@ -44,8 +44,8 @@ import dev.vlcache.demo.task.TaskSample;
  * {@link KindEmphasis}) plus a grounding loss on attention ({@link TrainableLlava#groundingLoss}); half the
  * conversations finish their short answers under a simulated eviction, which from {@code --blind-from} on (step
  * 4500 by default) may also take the shapes from one layer ({@link TrainingBatch}). The seed fixes
- * the data, the initial weights and the batch order. Runs repeat, though not bit for bit: now and then stage 2 takes
- * a slightly different path, depending on when the garbage collector runs (see {@code TrainerTest}).
+ * the data, the initial weights and the batch order, and so the weights, bit for bit, on a given machine and libtorch
+ * build ({@code TrainerTest}); see {@link TrainableLlava#scalar} for what once made them follow the garbage collector.
  */
 public final class Trainer {
 
