@@ -103,20 +103,7 @@ class TrainerTest {
 				}
 			}
 			assertThat(batch).isNotNull();
-			java.util.Map<String, float[]> analytic = new java.util.HashMap<>();
-			try (NDManager scope = root.newSubManager()) {
-				scope.tempAttachAll(trainable.parameters().values().toArray(NDArray[]::new));
-				try (ai.djl.training.GradientCollector c = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-					c.backward(objective(trainable, scope, batch));
-				}
-				trainable.parameters().forEach((name, p) -> {
-					if (p.hasGradient()) {
-						NDArray g = p.getGradient();
-						analytic.put(name, g.toFloatArray());
-						g.close();
-					}
-				});
-			}
+			java.util.Map<String, float[]> analytic = gradients(trainable, root, batch, false);
 			for (String name : List.of("vision_tower.vision_model.embeddings.patch_embedding.weight",
 					"vision_tower.vision_model.embeddings.position_embedding.weight",
 					"vision_tower.vision_model.encoder.layers.0.mlp.fc1.weight",
