@@ -1,6 +1,9 @@
 package dev.vlcache.demo.training;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +17,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 
+import dev.vlcache.core.checkpoint.SafetensorsFile;
 import dev.vlcache.core.checkpoint.SafetensorsWriter;
 import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.core.checkpoint.TensorEntry;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.config.VisionConfig;
@@ -197,12 +202,7 @@ final class TrainableLlava implements AutoCloseable {
 	Output forwardWithGrounding(NDManager scope, TrainingBatch batch) {
 		TextConfig t = this.config.text();
 		int d = t.hiddenSize();
-		NDArray features = imageFeatures(scope, batch);
-		NDArray text = this.parameters.get(LM + "embed_tokens.weight").get(scope,
-				new NDIndex("{}", scope.create(batch.ids())));
-		NDArray rows = features == null ? text : NDArrays.concat(new NDList(text, features), 0);
-		NDArray x = rows.get(new NDIndex("{}", scope.create(batch.gather()))).reshape(batch.sequences(),
-				batch.length(), d);
+		NDArray x = decoderInput(scope, batch);
 		int length = batch.length();
 		NDArray[] cosSin = this.rope.cosSin(scope, 0, length, ai.djl.ndarray.types.DataType.FLOAT32);
 		Shape maskShape = new Shape(batch.sequences(), 1, length, length);
@@ -234,11 +234,7 @@ final class TrainableLlava implements AutoCloseable {
 				}
 			}
 		}
-		x = Ops.rmsNorm(x, param(LM + "norm.weight"), t.rmsNormEps());
-		NDArray selected = x.reshape(-1, d).get(new NDIndex("{}", scope.create(batch.targetPositions())));
-		// Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with.
-		NDArray head = this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param(LM_HEAD);
-		NDArray logits = Ops.linear(selected, head, null);
+		NDArray logits = readOut(x.reshape(-1, d).get(new NDIndex("{}", scope.create(batch.targetPositions()))));
 		if (masses.isEmpty()) {
 			return new Output(logits, null, null);
 		}
@@ -249,6 +245,63 @@ final class TrainableLlava implements AutoCloseable {
 		}
 		return new Output(logits, NDArrays.stack(new NDList(masses)),
 				scope.create(valid, new Shape(grounds.size(), positions)));
+	}
+
+	/** The embedded prompts with each image token replaced by its projected feature, [sequences, length, hidden]. */
+	private NDArray decoderInput(NDManager scope, TrainingBatch batch) {
+		NDArray features = imageFeatures(scope, batch);
+		NDArray text = this.parameters.get(LM + "embed_tokens.weight").get(scope,
+				new NDIndex("{}", scope.create(batch.ids())));
+		NDArray rows = features == null ? text : NDArrays.concat(new NDList(text, features), 0);
+		return rows.get(new NDIndex("{}", scope.create(batch.gather()))).reshape(batch.sequences(), batch.length(),
+				this.config.text().hiddenSize());
+	}
+
+	/**
+	 * The decoder's residual stream: its input, then each layer's output, each [sequences, length, hidden]. What
+	 * {@link LogitLens} reads; without gradients.
+	 */
+	List<NDArray> residualStream(NDManager scope, TrainingBatch batch) {
+		TextConfig t = this.config.text();
+		NDArray x = decoderInput(scope, batch);
+		NDArray[] cosSin = this.rope.cosSin(scope, 0, batch.length(), ai.djl.ndarray.types.DataType.FLOAT32);
+		Shape maskShape = new Shape(batch.sequences(), 1, batch.length(), batch.length());
+		List<NDArray> stream = new ArrayList<>(List.of(x));
+		for (int l = 0; l < t.numLayers(); l++) {
+			x = decoderLayer(x, l, cosSin, scope.create(batch.mask(l), maskShape), null);
+			stream.add(x);
+		}
+		return stream;
+	}
+
+	/** Logits of hidden states [..., hidden]: the final norm, then the LM head, as the last layer's output is read. */
+	NDArray readOut(NDArray hidden) {
+		NDArray x = Ops.rmsNorm(hidden, param(LM + "norm.weight"), this.config.text().rmsNormEps());
+		// Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with.
+		NDArray head = this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param(LM_HEAD);
+		return Ops.linear(x, head, null);
+	}
+
+	/**
+	 * Replaces every parameter with the tensor of the same name and shape in a checkpoint's safetensors file, to
+	 * read a trained model (the arrays are new: nothing records their gradients).
+	 * @throws IllegalArgumentException if the file lacks a parameter or holds it in another shape
+	 */
+	void load(Path safetensors) {
+		Map<String, TensorEntry> entries = new HashMap<>();
+		for (TensorEntry e : SafetensorsFile.readEntries(safetensors)) {
+			entries.put(e.name(), e);
+		}
+		for (String name : List.copyOf(this.parameters.keySet())) {
+			TensorEntry e = entries.get(name);
+			long[] shape = this.parameters.get(name).getShape().getShape();
+			if (e == null || !Arrays.equals(e.shape(), shape)) {
+				throw new IllegalArgumentException(safetensors + " has no tensor " + name + " of shape "
+						+ Arrays.toString(shape));
+			}
+			this.parameters.get(name).close();
+			put(name, SafetensorsFile.readFloats(e), shape);
+		}
 	}
 
 	/** What stage 2 minimises: the answer loss plus {@value #GROUNDING_WEIGHT} times the grounding loss. */
