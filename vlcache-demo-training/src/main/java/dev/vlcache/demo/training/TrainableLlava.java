@@ -141,7 +141,8 @@ final class TrainableLlava implements AutoCloseable {
 	 * frozen, colours and letters were learnt and shapes never (0.25-0.35 through 9000 steps); with everything
 	 * trainable, colours and shapes were learnt and letters fell to chance as the tower forgot them. With these
 	 * inputs frozen, shapes, places and counts are read within 500-1000 steps and colours follow (0.97 by step
-	 * 3800) once {@link KindEmphasis} gives the kinds still wrong most of the loss; letters stay at chance.
+	 * 3800) once {@link KindEmphasis} gives the kinds still wrong most of the loss. Letters stayed at chance until
+	 * no conversation gave answers away and layer 0 started as an identity (see the constructor).
 	 */
 	void freezeAlignedInputs() {
 		this.parameters.forEach((name, a) -> {

@@ -50,11 +50,11 @@ import dev.vlcache.demo.task.TaskSample;
 public final class Trainer {
 
 	/**
-	 * The seed of the shipped model, chosen among seeds 1-3 on validation questions of seed 8080 (none of the test
-	 * seeds): with seed 1, VL-Cache at 10% was 4.3 points below the full cache; seed 2 never learnt letters (0.09
-	 * at step 2800, stopped there); seed 3 was 0.0 below.
+	 * The seed of the shipped model, chosen among seeds 1, 2 and 4 by VL-Cache's accuracy at 10% on 300 validation
+	 * questions of seed 8080 (none of the test seeds): 98.0% with seed 2, the full cache's accuracy too; 94.9% with
+	 * seed 1 and 94.1% with seed 4, 3.1 and 5.1 points below their full caches.
 	 */
-	static final long SHIPPED_SEED = 3;
+	static final long SHIPPED_SEED = 2;
 
 	/** Where the shipped checkpoint lives, relative to the repository root. */
 	public static final String SHIPPED = "vlcache-demo-model/src/main/resources/dev/vlcache/demo/model";
