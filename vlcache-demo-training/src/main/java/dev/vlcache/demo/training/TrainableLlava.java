@@ -235,7 +235,10 @@ final class TrainableLlava implements AutoCloseable {
 				}
 			}
 		}
-		NDArray logits = readOut(x.reshape(-1, d).get(new NDIndex("{}", scope.create(batch.targetPositions()))));
+		// Normalised before the target rows are picked: picked first, the same numbers came out different in their
+		// last bits, and the shipped model's run would no longer be repeated bit for bit.
+		NDArray selected = finalNorm(x).reshape(-1, d).get(new NDIndex("{}", scope.create(batch.targetPositions())));
+		NDArray logits = Ops.linear(selected, head(), null);
 		if (masses.isEmpty()) {
 			return new Output(logits, null, null);
 		}
@@ -277,10 +280,16 @@ final class TrainableLlava implements AutoCloseable {
 
 	/** Logits of hidden states [..., hidden]: the final norm, then the LM head, as the last layer's output is read. */
 	NDArray readOut(NDArray hidden) {
-		NDArray x = Ops.rmsNorm(hidden, param(LM + "norm.weight"), this.config.text().rmsNormEps());
-		// Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with.
-		NDArray head = this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param(LM_HEAD);
-		return Ops.linear(x, head, null);
+		return Ops.linear(finalNorm(hidden), head(), null);
+	}
+
+	private NDArray finalNorm(NDArray hidden) {
+		return Ops.rmsNorm(hidden, param(LM + "norm.weight"), this.config.text().rmsNormEps());
+	}
+
+	/** Tied: the LM head is the embedding matrix, whose rows stage 1 aligned the image tokens with. */
+	private NDArray head() {
+		return this.config.text().tieWordEmbeddings() ? param(EMBEDDINGS) : param(LM_HEAD);
 	}
 
 	/**
