@@ -25,11 +25,9 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 
 class LogitLensTest {
 
-	private static final DemoArchitecture SMALL = new DemoArchitecture(32, 64, 2, 1, 32, 64, 2, 2);
-
 	@Test
 	void theLastReadingIsTheModelsOwnAndLoadingRestoresTheWeights(@TempDir Path dir) throws Exception {
-		SMALL.writeFiles(dir);
+		TrainerTest.SMALL.writeFiles(dir);
 		LlavaConfig config = ConfigParser.parse(dir);
 		try (NDManager root = NDManager.newBaseManager("PyTorch");
 				TrainableLlava written = new TrainableLlava(config, root, 3);
@@ -65,7 +63,7 @@ class LogitLensTest {
 
 	@Test
 	void readsEveryDepthAndSeesAnUntrainedLayerZeroChangeNothing(@TempDir Path dir) throws Exception {
-		SMALL.writeFiles(dir);
+		TrainerTest.SMALL.writeFiles(dir);
 		try (NDManager root = NDManager.newBaseManager("PyTorch");
 				TrainableLlava model = new TrainableLlava(ConfigParser.parse(dir), root, 5)) {
 			SafetensorsWriter.write(dir.resolve("model.safetensors"), model.tensors());
@@ -73,7 +71,7 @@ class LogitLensTest {
 		LogitLens.Result r = LogitLens.measure(dir, 8080, 6);
 		assertThat(r.answers().count()).isPositive();
 		assertThat(r.shapes().count()).isPositive().isLessThanOrEqualTo(r.answers().count());
-		assertThat(r.answers().top()).hasSize(SMALL.layers() + 1);
+		assertThat(r.answers().top()).hasSize(TrainerTest.SMALL.layers() + 1);
 		for (LogitLens.Reading reading : List.of(r.answers(), r.shapes())) {
 			for (double t : reading.top()) {
 				assertThat(t).isBetween(0.0, 1.0);
@@ -86,7 +84,7 @@ class LogitLensTest {
 
 	@Test
 	void aCheckpointWithoutSomeWeightIsRefusedByName(@TempDir Path dir) throws Exception {
-		SMALL.writeFiles(dir);
+		TrainerTest.SMALL.writeFiles(dir);
 		LlavaConfig config = ConfigParser.parse(dir);
 		try (NDManager root = NDManager.newBaseManager("PyTorch");
 				TrainableLlava model = new TrainableLlava(config, root, 3)) {

@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class TrainerTest {
 
-	private static final DemoArchitecture SMALL = new DemoArchitecture(32, 64, 2, 1, 32, 64, 2, 2);
+	/** A decoder of two layers (identity start, then copier) at a quarter of the demo width: seconds per test. */
+	static final DemoArchitecture SMALL = new DemoArchitecture(32, 64, 2, 1, 32, 64, 2, 2);
 
 	@Test
 	void theEngineComputesWhatTheTrainerTrained(@TempDir Path dir) throws Exception {
