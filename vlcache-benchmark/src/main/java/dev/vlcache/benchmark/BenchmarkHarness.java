@@ -18,7 +18,7 @@ import javax.imageio.ImageIO;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import dev.vlcache.core.runtime.CommandLineArguments;
+import dev.vlcache.testsupport.CommandLineArguments;
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.core.compression.CacheCompressor;
@@ -69,7 +69,16 @@ public final class BenchmarkHarness {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> o = CommandLineArguments.parse(args);
+		CommandLineArguments o = CommandLineArguments
+			.command("BenchmarkHarness", "VL-Cache and the baselines against the bandwidth limit.")
+			.option("mode", "quick|full", "quick: demo and Qwen2-0.5B at 576 and 2880 tokens; full: every shape and length (default quick)")
+			.option("shapes", "a,b", "model shapes (default by mode)")
+			.option("lengths", "a,b", "prompt lengths in tokens (default by mode)")
+			.option("runs", "N", "timed runs per cell (default 2 quick, 5 full)")
+			.option("tokens", "N", "decoded tokens per run (default 8 quick, 100 full)")
+			.option("out", "DIR", "where results-MODE.md, .csv and speedup-MODE.png go (default benchmarks)")
+			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
+			.parseOrExit(args);
 		boolean full = o.getOrDefault("mode", "quick").equals("full");
 		List<String> shapes = List
 			.of(o.getOrDefault("shapes", full ? "demo,qwen2-0.5b,llava-7b-4-layers" : "demo,qwen2-0.5b").split(","));

@@ -13,7 +13,7 @@ import ai.djl.ndarray.types.Shape;
 
 import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.nn.Ops;
-import dev.vlcache.core.runtime.CommandLineArguments;
+import dev.vlcache.testsupport.CommandLineArguments;
 
 /**
  * What storing the decoder's matrices transposed buys a decoding step: the one-row product with every matrix of
@@ -33,7 +33,11 @@ public final class LayoutBenchmark {
 	}
 
 	public static void main(String[] args) {
-		Map<String, String> options = CommandLineArguments.parse(args);
+		CommandLineArguments options = CommandLineArguments
+			.command("LayoutBenchmark", "Times every matrix product of a decoding step in both layouts.")
+			.option("shapes", "a,b", "model shapes (default qwen2-0.5b,llava-7b-4-layers)")
+			.option("runs", "N", "timed runs per product (default 30)")
+			.parseOrExit(args);
 		int runs = Integer.parseInt(options.getOrDefault("runs", "30"));
 		System.out.println(
 				"| shape | matrix [out x in] | per step | linear on [out, in], ms | x W^T on [in, out], ms | speed-up |");

@@ -9,8 +9,7 @@ import java.util.SplittableRandom;
 
 import com.google.gson.JsonObject;
 
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
-import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.testsupport.SafetensorsWriter;
 
 /**
  * A randomly initialised LLaVA checkpoint of a realistic decoder shape, written in the ordinary Hugging Face
@@ -166,7 +165,7 @@ public record SyntheticCheckpoint(String name, String decoder, int hidden, int i
 	private static void ones(List<SafetensorsWriter.Tensor> out, String name, int n) {
 		float[] v = new float[n];
 		java.util.Arrays.fill(v, 1f);
-		out.add(new SafetensorsWriter.Tensor(name, TensorDType.F32, new long[] { n }, v));
+		out.add(new SafetensorsWriter.Tensor(name, SafetensorsWriter.DType.F32, new long[] { n }, v));
 	}
 
 	private static void add(List<SafetensorsWriter.Tensor> out, SplittableRandom random, String name, double scale,
@@ -180,7 +179,7 @@ public record SyntheticCheckpoint(String name, String decoder, int hidden, int i
 			// Uniform with the given standard deviation: cheap to draw for hundreds of millions of weights.
 			v[i] = (float) ((random.nextDouble() * 2 - 1) * scale * 1.7320508);
 		}
-		out.add(new SafetensorsWriter.Tensor(name, TensorDType.F32, shape, v));
+		out.add(new SafetensorsWriter.Tensor(name, SafetensorsWriter.DType.F32, shape, v));
 	}
 
 }

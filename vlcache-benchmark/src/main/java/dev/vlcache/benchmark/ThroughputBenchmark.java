@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.vlcache.core.runtime.CommandLineArguments;
+import dev.vlcache.testsupport.CommandLineArguments;
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.core.compression.CompressionOptions;
@@ -38,7 +38,19 @@ public final class ThroughputBenchmark {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> options = CommandLineArguments.parse(args);
+		CommandLineArguments options = CommandLineArguments
+			.command("ThroughputBenchmark", "Prefill and decode throughput, full cache against VL-Cache at 10%.")
+			.option("models", "a,b", "fixture, demo, or a synthetic shape (default demo,qwen2-0.5b)")
+			.option("runs", "N", "timed runs (default 5)")
+			.option("warmup", "N", "warm-up runs (default 2)")
+			.option("new-tokens", "N", "tokens generated per run (default 100)")
+			.option("images", "N", "images per prompt (default 1)")
+			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
+			.option("device", "D", "auto, cpu, gpu or gpu:N (default auto)")
+			.option("dtype", "T", "auto, float32 or float16 (default auto)")
+			.option("question", "TEXT", "the question asked (default: one that fits the model)")
+			.option("out", "FILE", "also write the Markdown table there")
+			.parseOrExit(args);
 		List<String> models = List.of(options.getOrDefault("models", "demo,qwen2-0.5b").split(","));
 		int runs = Integer.parseInt(options.getOrDefault("runs", "5"));
 		int warmup = Integer.parseInt(options.getOrDefault("warmup", "2"));

@@ -2,6 +2,7 @@ package dev.vlcache.core;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -12,11 +13,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 import dev.vlcache.core.checkpoint.CheckpointException;
+import dev.vlcache.core.checkpoint.SafetensorsFile;
+import dev.vlcache.core.checkpoint.TensorEntry;
 import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.template.ChatMessage;
 import dev.vlcache.core.text.AttentionObserver;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
+import dev.vlcache.testsupport.SafetensorsWriter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -144,14 +148,14 @@ class ModelFamiliesTest {
 		RandomCheckpoint checkpoint = new RandomCheckpoint("qwen2", "siglip_vision_model");
 		Path folder = checkpoint.write(dir);
 		// Rewrite without biases: a Qwen2 checkpoint without them is broken and must say which tensor is missing.
-		java.util.List<dev.vlcache.core.checkpoint.SafetensorsWriter.Tensor> kept = new java.util.ArrayList<>();
-		for (var e : dev.vlcache.core.checkpoint.SafetensorsFile.readEntries(folder.resolve("model.safetensors"))) {
+		List<SafetensorsWriter.Tensor> kept = new ArrayList<>();
+		for (TensorEntry e : SafetensorsFile.readEntries(folder.resolve("model.safetensors"))) {
 			if (!e.name().endsWith("q_proj.bias") || e.name().startsWith("vision")) {
-				kept.add(new dev.vlcache.core.checkpoint.SafetensorsWriter.Tensor(e.name(), e.dtype(), e.shape(),
-						dev.vlcache.core.checkpoint.SafetensorsFile.readFloats(e)));
+				kept.add(new SafetensorsWriter.Tensor(e.name(), SafetensorsWriter.DType.valueOf(e.dtype().name()),
+						e.shape(), SafetensorsFile.readFloats(e)));
 			}
 		}
-		dev.vlcache.core.checkpoint.SafetensorsWriter.write(folder.resolve("model.safetensors"), kept);
+		SafetensorsWriter.write(folder.resolve("model.safetensors"), kept);
 		assertThatThrownBy(() -> LlavaModel.load(folder, ModelOptions.DEFAULT)).isInstanceOf(CheckpointException.class)
 			.hasMessageContaining("layers.0.self_attn.q_proj.bias");
 	}

@@ -9,8 +9,7 @@ import java.util.SplittableRandom;
 
 import com.google.gson.JsonObject;
 
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
-import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.testsupport.SafetensorsWriter;
 
 /**
  * Writes small randomly initialised LLaVA checkpoints of any supported family, with the fixture's tokenizer and
@@ -185,7 +184,7 @@ public final class RandomCheckpoint {
 		for (int i = 0; i < values.length; i++) {
 			values[i] = norm ? (float) (1 + 0.1 * random.nextGaussian()) : (float) (0.2 * random.nextGaussian());
 		}
-		out.add(new SafetensorsWriter.Tensor(name, TensorDType.F32, shape, values));
+		out.add(new SafetensorsWriter.Tensor(name, SafetensorsWriter.DType.F32, shape, values));
 	}
 
 }

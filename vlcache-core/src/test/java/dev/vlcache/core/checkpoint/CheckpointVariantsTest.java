@@ -25,6 +25,7 @@ import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.template.ChatMessage;
 import dev.vlcache.core.text.AttentionObserver;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
+import dev.vlcache.testsupport.SafetensorsWriter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,11 +62,11 @@ class CheckpointVariantsTest {
 	}
 
 	/** Copies the fixture's non-weight files and writes its weights renamed, converted and split as asked. */
-	private static Path variant(Path dir, TensorDType dtype, int shards, UnaryOperator<String> rename) throws IOException {
+	private static Path variant(Path dir, SafetensorsWriter.DType dtype, int shards, UnaryOperator<String> rename) throws IOException {
 		return variant(dir, dtype, shards, rename, UnaryOperator.identity());
 	}
 
-	private static Path variant(Path dir, TensorDType dtype, int shards, UnaryOperator<String> rename,
+	private static Path variant(Path dir, SafetensorsWriter.DType dtype, int shards, UnaryOperator<String> rename,
 			UnaryOperator<float[]> values) throws IOException {
 		for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json")) {
 			Files.copy(fixture.resolve(f), dir.resolve(f));
@@ -133,7 +134,7 @@ class CheckpointVariantsTest {
 
 	@Test
 	void newerLayoutShardedF32MatchesTheReference(@TempDir Path dir) throws IOException {
-		float[] logits = promptLogits(variant(dir, TensorDType.F32, 3, CheckpointVariantsTest::newerLayout));
+		float[] logits = promptLogits(variant(dir, SafetensorsWriter.DType.F32, 3, CheckpointVariantsTest::newerLayout));
 		for (int i = 0; i < logits.length; i++) {
 			assertThat((double) Math.abs(logits[i] - referenceLogits[i]))
 				.isLessThanOrEqualTo(1e-3 + 1e-3 * Math.abs(referenceLogits[i]));
@@ -142,9 +143,9 @@ class CheckpointVariantsTest {
 
 	@Test
 	void bf16ShardsAreWidenedExactlyWhileLoading(@TempDir Path bf16, @TempDir Path rounded) throws IOException {
-		float[] logits = promptLogits(variant(bf16, TensorDType.BF16, 2, UnaryOperator.identity()));
+		float[] logits = promptLogits(variant(bf16, SafetensorsWriter.DType.BF16, 2, UnaryOperator.identity()));
 		// The same values, rounded to bfloat16 in Java and stored as F32: loading must give the same numbers.
-		float[] expected = promptLogits(variant(rounded, TensorDType.F32, 1, UnaryOperator.identity(),
+		float[] expected = promptLogits(variant(rounded, SafetensorsWriter.DType.F32, 1, UnaryOperator.identity(),
 				v -> map(v, x -> Float.intBitsToFloat((SafetensorsWriter.toBfloat16((float) x) & 0xFFFF) << 16))));
 		assertThat(maxAbsDiff(logits, expected)).isLessThan(1e-5);
 		assertThat(maxAbsDiff(logits, referenceLogits)).isGreaterThan(0);
@@ -152,8 +153,8 @@ class CheckpointVariantsTest {
 
 	@Test
 	void f16WeightsLoadExactly(@TempDir Path f16, @TempDir Path rounded) throws IOException {
-		float[] logits = promptLogits(variant(f16, TensorDType.F16, 1, UnaryOperator.identity()));
-		float[] expected = promptLogits(variant(rounded, TensorDType.F32, 1, UnaryOperator.identity(),
+		float[] logits = promptLogits(variant(f16, SafetensorsWriter.DType.F16, 1, UnaryOperator.identity()));
+		float[] expected = promptLogits(variant(rounded, SafetensorsWriter.DType.F32, 1, UnaryOperator.identity(),
 				v -> map(v, x -> halfToFloat(SafetensorsWriter.toHalf((float) x)))));
 		assertThat(maxAbsDiff(logits, expected)).isLessThan(1e-5);
 	}
@@ -179,15 +180,15 @@ class CheckpointVariantsTest {
 
 	@Test
 	void tiedEmbeddingsReuseTheTokenEmbeddings(@TempDir Path tied, @TempDir Path explicit) throws IOException {
-		variant(tied, TensorDType.F32, 1, n -> n.contains("lm_head") ? null : n);
+		variant(tied, SafetensorsWriter.DType.F32, 1, n -> n.contains("lm_head") ? null : n);
 		setTie(tied);
 		// The same checkpoint with an lm_head equal to the embeddings must give identical logits.
-		variant(explicit, TensorDType.F32, 1, n -> n.contains("lm_head") ? null : n);
+		variant(explicit, SafetensorsWriter.DType.F32, 1, n -> n.contains("lm_head") ? null : n);
 		List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
 		for (TensorEntry e : SafetensorsFile.readEntries(explicit.resolve("model.safetensors"))) {
-			tensors.add(new SafetensorsWriter.Tensor(e.name(), TensorDType.F32, e.shape(), SafetensorsFile.readFloats(e)));
+			tensors.add(new SafetensorsWriter.Tensor(e.name(), SafetensorsWriter.DType.F32, e.shape(), SafetensorsFile.readFloats(e)));
 			if (e.name().endsWith("embed_tokens.weight")) {
-				tensors.add(new SafetensorsWriter.Tensor("language_model.lm_head.weight", TensorDType.F32, e.shape(),
+				tensors.add(new SafetensorsWriter.Tensor("language_model.lm_head.weight", SafetensorsWriter.DType.F32, e.shape(),
 						SafetensorsFile.readFloats(e)));
 			}
 		}
@@ -197,7 +198,7 @@ class CheckpointVariantsTest {
 
 	@Test
 	void missingLmHeadWithoutTyingNamesTheTensor(@TempDir Path dir) throws IOException {
-		variant(dir, TensorDType.F32, 1, n -> n.contains("lm_head") ? null : n);
+		variant(dir, SafetensorsWriter.DType.F32, 1, n -> n.contains("lm_head") ? null : n);
 		assertThatThrownBy(() -> LlavaModel.load(dir, ModelOptions.DEFAULT)).isInstanceOf(CheckpointException.class)
 			.hasMessageContaining("lm_head.weight");
 	}
@@ -210,7 +211,7 @@ class CheckpointVariantsTest {
 
 	@Test
 	void truncatedWeightsAreReportedWithTheFile(@TempDir Path dir) throws IOException {
-		variant(dir, TensorDType.F32, 1, UnaryOperator.identity());
+		variant(dir, SafetensorsWriter.DType.F32, 1, UnaryOperator.identity());
 		Path file = dir.resolve("model.safetensors");
 		try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
 			ch.truncate(ch.size() - 100);
@@ -222,7 +223,7 @@ class CheckpointVariantsTest {
 
 	@Test
 	void malformedHeaderIsReported(@TempDir Path dir) throws IOException {
-		variant(dir, TensorDType.F32, 1, UnaryOperator.identity());
+		variant(dir, SafetensorsWriter.DType.F32, 1, UnaryOperator.identity());
 		byte[] bytes = Files.readAllBytes(dir.resolve("model.safetensors"));
 		bytes[8] = 'x';
 		bytes[9] = '{';
@@ -236,7 +237,7 @@ class CheckpointVariantsTest {
 
 	@Test
 	void wrongShapeNamesTensorAndExpectation(@TempDir Path dir) throws IOException {
-		variant(dir, TensorDType.F32, 1, UnaryOperator.identity());
+		variant(dir, SafetensorsWriter.DType.F32, 1, UnaryOperator.identity());
 		List<SafetensorsWriter.Tensor> tensors = new ArrayList<>();
 		for (TensorEntry e : SafetensorsFile.readEntries(dir.resolve("model.safetensors"))) {
 			float[] v = SafetensorsFile.readFloats(e);
@@ -244,7 +245,7 @@ class CheckpointVariantsTest {
 			if (e.name().equals("language_model.model.layers.1.self_attn.k_proj.weight")) {
 				shape = new long[] { shape[1], shape[0] };
 			}
-			tensors.add(new SafetensorsWriter.Tensor(e.name(), TensorDType.F32, shape, v));
+			tensors.add(new SafetensorsWriter.Tensor(e.name(), SafetensorsWriter.DType.F32, shape, v));
 		}
 		SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors);
 		assertThatThrownBy(() -> LlavaModel.load(dir, ModelOptions.DEFAULT)).isInstanceOf(CheckpointException.class)
@@ -255,7 +256,7 @@ class CheckpointVariantsTest {
 
 	@Test
 	void missingFilesAndUnknownTypesAreNamed(@TempDir Path dir) throws IOException {
-		variant(dir, TensorDType.F32, 2, UnaryOperator.identity());
+		variant(dir, SafetensorsWriter.DType.F32, 2, UnaryOperator.identity());
 		Files.delete(dir.resolve("model-00002-of-00002.safetensors"));
 		assertThatThrownBy(() -> LlavaModel.load(dir, ModelOptions.DEFAULT)).hasMessageContaining("Missing shard")
 			.hasMessageContaining("model-00002-of-00002.safetensors");

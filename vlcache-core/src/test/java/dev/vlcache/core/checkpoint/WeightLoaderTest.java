@@ -13,6 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.vlcache.testsupport.SafetensorsWriter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,8 +24,8 @@ class WeightLoaderTest {
 	private static final float[] MATRIX = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, -0.5f };
 
 	@ParameterizedTest
-	@EnumSource(value = TensorDType.class, names = { "F32", "F16", "BF16" })
-	void readsAMatrixTransposedWhateverTheChunkBoundaries(TensorDType dtype, @TempDir Path dir) throws IOException {
+	@EnumSource(value = SafetensorsWriter.DType.class, names = { "F32", "F16", "BF16" })
+	void readsAMatrixTransposedWhateverTheChunkBoundaries(SafetensorsWriter.DType dtype, @TempDir Path dir) throws IOException {
 		SafetensorsWriter.write(dir.resolve("model.safetensors"),
 				List.of(new SafetensorsWriter.Tensor("lm_head.weight", dtype, new long[] { 5, 3 }, MATRIX)));
 		WeightIndex index = WeightIndex.open(dir);
@@ -45,7 +47,7 @@ class WeightLoaderTest {
 	@Test
 	void aTransposedReadChecksTheStoredShape(@TempDir Path dir) throws IOException {
 		SafetensorsWriter.write(dir.resolve("model.safetensors"),
-				List.of(new SafetensorsWriter.Tensor("lm_head.weight", TensorDType.F32, new long[] { 5, 3 }, MATRIX)));
+				List.of(new SafetensorsWriter.Tensor("lm_head.weight", SafetensorsWriter.DType.F32, new long[] { 5, 3 }, MATRIX)));
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
 			assertThatThrownBy(() -> loader.loadTransposed("lm_head.weight", 3, 5)).isInstanceOf(CheckpointException.class)

@@ -14,8 +14,7 @@ import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
-import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.checkpoint.WeightIndex;
 import dev.vlcache.core.checkpoint.WeightLoader;
 
@@ -74,9 +73,9 @@ class DenseLayerTest {
 		bias[7] = 1.5f;
 		String p = "language_model.model.layers.0.mlp.";
 		SafetensorsWriter.write(dir.resolve("model.safetensors"),
-				List.of(new SafetensorsWriter.Tensor(p + "up_proj.weight", TensorDType.F32, new long[] { side, side }, large),
-						new SafetensorsWriter.Tensor(p + "up_proj.bias", TensorDType.F32, new long[] { side }, bias),
-						new SafetensorsWriter.Tensor(p + "gate_proj.weight", TensorDType.F32, new long[] { 4, 3 },
+				List.of(new SafetensorsWriter.Tensor(p + "up_proj.weight", SafetensorsWriter.DType.F32, new long[] { side, side }, large),
+						new SafetensorsWriter.Tensor(p + "up_proj.bias", SafetensorsWriter.DType.F32, new long[] { side }, bias),
+						new SafetensorsWriter.Tensor(p + "gate_proj.weight", SafetensorsWriter.DType.F32, new long[] { 4, 3 },
 								new float[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 })));
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);

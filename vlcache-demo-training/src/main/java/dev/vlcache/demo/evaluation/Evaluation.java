@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import dev.vlcache.core.runtime.CommandLineArguments;
+import dev.vlcache.testsupport.CommandLineArguments;
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.demo.model.DemoModel;
@@ -43,7 +43,16 @@ public final class Evaluation {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> o = CommandLineArguments.parse(args);
+		CommandLineArguments o = CommandLineArguments
+			.command("Evaluation", "Accuracy of every compression policy against its budget on the demo task.")
+			.option("seed", "N", "test seed (default " + TEST_SEED + ")")
+			.option("seeds", "a,b", "several test seeds, each into DIR/seed-N/, and a table of the targets in DIR/seeds.md")
+			.option("questions", "N", "questions per seed (default 600)")
+			.option("short-only", "", "skip the descriptions")
+			.option("budgets", "a,b", "budget ratios (default 0.01,0.02,0.05,0.1,0.2,0.4)")
+			.option("model", "DIR", "a LLaVA checkpoint folder instead of the embedded demo model")
+			.option("out", "DIR", "where the report goes (default evaluation)")
+			.parseOrExit(args);
 		List<Long> seeds = Arrays.stream(o.getOrDefault("seeds", o.getOrDefault("seed", String.valueOf(TEST_SEED)))
 			.split(",")).map(String::strip).map(Long::valueOf).toList();
 		int questions = Integer.parseInt(o.getOrDefault("questions", "600"));

@@ -14,7 +14,7 @@ import ai.djl.ndarray.index.NDIndex;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.image.ImageProcessor;
-import dev.vlcache.core.runtime.CommandLineArguments;
+import dev.vlcache.testsupport.CommandLineArguments;
 import dev.vlcache.core.template.ChatTemplate;
 import dev.vlcache.core.tokenizer.PromptEncoder;
 import dev.vlcache.core.tokenizer.TextTokenizer;
@@ -63,7 +63,12 @@ public final class LogitLens {
 	}
 
 	public static void main(String[] args) {
-		Map<String, String> o = CommandLineArguments.parse(args);
+		CommandLineArguments o = CommandLineArguments
+			.command("LogitLens", "Reads the decoder's residual stream after each layer at letter answers.")
+			.option("model", "DIR", "checkpoint folder (default the embedded demo model)")
+			.option("seed", "N", "task seed of the conversations (default 8080)")
+			.option("conversations", "N", "conversations read (default 100)")
+			.parseOrExit(args);
 		Path folder = o.containsKey("model") ? Paths.get(o.get("model")) : new DemoModel().folder();
 		long seed = Long.parseLong(o.getOrDefault("seed", "8080"));
 		int conversations = Integer.parseInt(o.getOrDefault("conversations", "100"));

@@ -18,8 +18,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 
 import dev.vlcache.core.checkpoint.SafetensorsFile;
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
-import dev.vlcache.core.checkpoint.TensorDType;
+import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.checkpoint.TensorEntry;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.config.TextConfig;
@@ -503,7 +502,7 @@ final class TrainableLlava implements AutoCloseable {
 		List<SafetensorsWriter.Tensor> out = new ArrayList<>();
 		for (Map.Entry<String, NDArray> e : this.parameters.entrySet()) {
 			NDArray a = e.getValue();
-			out.add(new SafetensorsWriter.Tensor(e.getKey(), TensorDType.F32, a.getShape().getShape(),
+			out.add(new SafetensorsWriter.Tensor(e.getKey(), SafetensorsWriter.DType.F32, a.getShape().getShape(),
 					a.toFloatArray()));
 		}
 		return out;

@@ -17,8 +17,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 
-import dev.vlcache.core.runtime.CommandLineArguments;
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.testsupport.CommandLineArguments;
+import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.image.ImageProcessor;
@@ -85,7 +85,20 @@ public final class Trainer {
 	}
 
 	public static void main(String[] args) throws IOException {
-		Map<String, String> o = CommandLineArguments.parse(args);
+		CommandLineArguments o = CommandLineArguments.command("Trainer", "Trains the demo model from scratch.")
+			.option("seed", "N", "data, initial weights and batch order (default " + SHIPPED_SEED + ")")
+			.option("steps", "N", "stage-2 steps (default 9000)")
+			.option("tokens-per-batch", "N", "tokens per batch (default 2000)")
+			.option("turns", "N", "questions per conversation (default 8)")
+			.option("learning-rate", "X", "peak learning rate (default 2e-3)")
+			.option("warmup", "N", "warm-up steps (default 100)")
+			.option("log-every", "N", "steps between log lines (default 100)")
+			.option("vision-steps", "N", "stage-1 alignment steps (default 1500)")
+			.option("release-at", "N|never", "step from which projector and embeddings learn (default never)")
+			.option("blind-from", "N|never", "step from which one layer goes blind in drilled answers (default 4500)")
+			.option("out", "DIR", "where the trained checkpoint is written (default the demo model's resources)")
+			.option("work", "DIR", "scratch folder (default target/demo-training)")
+			.parseOrExit(args);
 		Options options = new Options(Long.parseLong(o.getOrDefault("seed", String.valueOf(SHIPPED_SEED))),
 				Integer.parseInt(o.getOrDefault("steps", "9000")),
 				Integer.parseInt(o.getOrDefault("tokens-per-batch", "2000")),

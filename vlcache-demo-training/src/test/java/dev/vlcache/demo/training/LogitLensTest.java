@@ -10,7 +10,7 @@ import ai.djl.ndarray.index.NDIndex;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.image.ImageProcessor;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
-import dev.vlcache.core.checkpoint.SafetensorsWriter;
+import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.image.RgbImage;

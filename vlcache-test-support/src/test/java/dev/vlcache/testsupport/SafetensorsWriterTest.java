@@ -1,0 +1,27 @@
+package dev.vlcache.testsupport;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SafetensorsWriterTest {
+
+	@Test
+	void roundsToNearestEven() {
+		// 1 + 2^-8 lies halfway between two bfloat16 values; ties go to the even mantissa (1.0).
+		assertThat(SafetensorsWriter.toBfloat16(1f + 0x1p-8f)).isEqualTo((short) 0x3F80);
+		assertThat(SafetensorsWriter.toBfloat16(1f + 0x1p-7f + 0x1p-8f)).isEqualTo((short) 0x3F82);
+		assertThat(SafetensorsWriter.toHalf(1f)).isEqualTo((short) 0x3C00);
+		assertThat(SafetensorsWriter.toHalf(65520f)).isEqualTo((short) 0x7C00);
+		assertThat(SafetensorsWriter.toHalf(0x1p-24f)).isEqualTo((short) 0x0001);
+	}
+
+	@Test
+	void refusesValuesThatDoNotFillTheShape() {
+		assertThatThrownBy(() -> new SafetensorsWriter.Tensor("w", SafetensorsWriter.DType.F32, new long[] { 2, 3 },
+				new float[5]))
+			.hasMessageContaining("tensor w: shape [2, 3] needs 6 values, got 5");
+	}
+
+}
