@@ -46,7 +46,9 @@ public class VlCacheProperties {
 	private Duration acquireTimeout = Duration.ofSeconds(30);
 
 	/**
-	 * Query rows per prefill chunk, which bounds the attention memory of long prompts; 0 sizes chunks automatically.
+	 * Query rows per prefill chunk, which bounds the memory of long prompts; 0 sizes chunks automatically (up to
+	 * 2048 tokens, fewer when a chunk's mask would pass 32 MiB). Attention is computed in blocks of 32 MiB of
+	 * scores either way.
 	 */
 	private int prefillChunkTokens = 0;
 
@@ -199,7 +201,7 @@ public class VlCacheProperties {
 
 	}
 
-	/** KV-cache compression defaults (see VLCACHE.md). */
+	/** KV-cache compression defaults (see docs/compression.md). */
 	public static class Compression {
 
 		/**

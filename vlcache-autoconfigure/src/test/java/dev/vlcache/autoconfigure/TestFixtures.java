@@ -13,7 +13,7 @@ final class TestFixtures {
 	}
 
 	static Path checkpoint() {
-		Path root = Paths.get(System.getProperty("vlcache.fixtures", "../../shared/fixtures"));
+		Path root = Paths.get(System.getProperty("vlcache.fixtures", "../fixtures"));
 		try (Stream<Path> s = Files.list(root)) {
 			return s.filter(p -> Files.isRegularFile(p.resolve("config.json"))).sorted().findFirst().orElseThrow();
 		}

@@ -117,7 +117,7 @@ public final class ThroughputBenchmark {
 			case "demo":
 				return new DemoModel().folder();
 			case "fixture":
-				return Paths.get(System.getProperty("vlcache.fixtures", "../shared/fixtures")).resolve("llava-tiny-clip-llama");
+				return Paths.get(System.getProperty("vlcache.fixtures", "../fixtures")).resolve("llava-tiny-clip-llama");
 			case "qwen2-0.5b":
 				return cached(SyntheticCheckpoint.QWEN2_0_5B, cache);
 			case "llava-7b-4-layers":

@@ -6,7 +6,7 @@ package dev.vlcache.core;
  * @param device {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}
  * @param dtype {@code auto}, {@code float32} or {@code float16}
  * @param prefillChunkTokens query rows per prefill chunk, bounding the attention scores held at once; 0 sizes
- * chunks automatically (about 256 MiB of scores)
+ * chunks automatically (at most 2048 tokens, and at most 32 MiB of mask per chunk)
  */
 public record ModelOptions(String device, String dtype, int prefillChunkTokens) {
 

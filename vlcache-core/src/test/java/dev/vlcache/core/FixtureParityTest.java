@@ -41,7 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Checks every fixture folder under {@code vlcache.fixtures} against its float64 reference outputs, row by row of
- * the tolerance table in {@code shared/fixtures/README.md}: token ids, own preprocessing, prompt logits, step
+ * the tolerance table in {@code fixtures/README.md}: token ids, own preprocessing, prompt logits, step
  * logits, greedy tokens with the full cache, and the VL-Cache rows (sparsity, scores, budgets, cache lengths,
  * greedy tokens on the compressed cache). A folder dropped in is checked without code changes.
  */

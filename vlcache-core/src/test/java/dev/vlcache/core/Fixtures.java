@@ -7,7 +7,7 @@ import java.nio.file.Paths;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Locates the shared parity fixtures: {@code -Dvlcache.fixtures=DIR}, default {@code ../shared/fixtures}. */
+/** Locates the parity fixtures: {@code -Dvlcache.fixtures=DIR}, default the repository's own {@code fixtures/}. */
 public final class Fixtures {
 
 	private Fixtures() {
@@ -16,7 +16,7 @@ public final class Fixtures {
 	public static Path root() {
 		String configured = System.getProperty("vlcache.fixtures");
 		Path repo = Paths.get(System.getProperty("vlcache.root", "..")).toAbsolutePath().normalize();
-		Path dir = configured != null && !configured.isBlank() ? Paths.get(configured) : repo.resolve("../shared/fixtures");
+		Path dir = configured != null && !configured.isBlank() ? Paths.get(configured) : repo.resolve("fixtures");
 		if (!dir.isAbsolute() && !Files.isDirectory(dir)) {
 			dir = repo.resolve(dir);
 		}

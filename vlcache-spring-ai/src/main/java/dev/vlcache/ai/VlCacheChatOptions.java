@@ -132,7 +132,7 @@ public final class VlCacheChatOptions implements ChatOptions {
 		return b.seed(this.seed).build();
 	}
 
-	/** The engine's compression options; fields still unset take VLCACHE.md's defaults. */
+	/** The engine's compression options; fields still unset take docs/compression.md's defaults. */
 	public CompressionOptions toCompressionOptions() {
 		CompressionOptions.Builder b = CompressionOptions.builder();
 		if (this.policy != null) {

@@ -44,7 +44,7 @@ class VlCacheChatModelTest {
 
 	@BeforeAll
 	static void load() throws IOException {
-		Path fixtures = Paths.get(System.getProperty("vlcache.fixtures", "../../shared/fixtures"));
+		Path fixtures = Paths.get(System.getProperty("vlcache.fixtures", "../fixtures"));
 		try (Stream<Path> s = Files.list(fixtures)) {
 			Path folder = s.filter(p -> Files.isRegularFile(p.resolve("expected.json"))).sorted().findFirst().orElseThrow();
 			model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"));

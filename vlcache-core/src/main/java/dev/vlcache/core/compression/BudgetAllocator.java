@@ -2,7 +2,7 @@ package dev.vlcache.core.compression;
 
 import java.util.Arrays;
 
-/** Per-layer token budgets, exactly as {@code VLCACHE.md} step 3 fixes them. */
+/** Per-layer token budgets, exactly as {@code docs/compression.md} step 3 fixes them. */
 public final class BudgetAllocator {
 
 	private BudgetAllocator() {

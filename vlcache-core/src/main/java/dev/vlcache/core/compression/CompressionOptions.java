@@ -52,7 +52,7 @@ public record CompressionOptions(String policy, double budgetRatio, ScoringWindo
 			.hybridUniformShare(this.hybridUniformShare);
 	}
 
-	/** Builder with the defaults of {@code VLCACHE.md}: vl-cache, 0.1, auto, 0.01, adaptive, 0.8. */
+	/** Builder with the defaults of {@code docs/compression.md}: vl-cache, 0.1, auto, 0.01, adaptive, 0.8. */
 	public static final class Builder {
 
 		private String policy = "vl-cache";

@@ -2,7 +2,7 @@ package dev.vlcache.core.compression;
 
 import java.util.Arrays;
 
-/** The built-in policies of {@code VLCACHE.md}: VL-Cache and its baselines. */
+/** The built-in policies of {@code docs/compression.md}: VL-Cache and its baselines. */
 final class Policies {
 
 	/** Attention sinks kept by StreamingLLM. */

@@ -1,6 +1,6 @@
 /**
  * KV-cache compression after prefill: VL-Cache (sparsity-aware layer budgets, post-vision attention scores) and
- * the baselines full, StreamingLLM, H2O, SnapKV and PyramidKV, as {@code VLCACHE.md} defines them.
+ * the baselines full, StreamingLLM, H2O, SnapKV and PyramidKV, as {@code docs/compression.md} defines them.
  */
 @NullMarked
 package dev.vlcache.core.compression;

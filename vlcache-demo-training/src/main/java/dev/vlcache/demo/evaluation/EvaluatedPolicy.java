@@ -19,7 +19,7 @@ public record EvaluatedPolicy(String policy, @org.jspecify.annotations.Nullable 
 	/** The full cache: the reference every policy is compared with. */
 	public static final EvaluatedPolicy FULL = new EvaluatedPolicy("full", null, 1.0);
 
-	/** The baselines of VLCACHE.md, in report order. */
+	/** The baselines of docs/compression.md, in report order. */
 	static final List<String> BASELINES = List.of("h2o", "snapkv", "pyramidkv", "streaming-llm");
 
 	/** The budgets of the evaluation. */
