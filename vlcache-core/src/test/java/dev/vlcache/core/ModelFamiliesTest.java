@@ -84,7 +84,7 @@ class ModelFamiliesTest {
 		}
 		try (LlavaModel model = LlavaModel.load(checkpoint.write(dir), new ModelOptions("cpu", "float32"));
 				NDManager scope = model.newRequestManager()) {
-			assertThat(model.config().text().family().name().toLowerCase()).isEqualTo(decoder);
+			assertThat(model.config().text().family().name().toLowerCase(java.util.Locale.ROOT)).isEqualTo(decoder);
 			List<RgbImage> images = List.of(image(1), image(2));
 			EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user("what color is the circle ?", 2)),
 					true, 0);

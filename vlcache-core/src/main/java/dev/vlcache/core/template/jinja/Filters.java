@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -93,9 +94,9 @@ final class Filters {
 			case "list":
 				return PyValues.iterate(v);
 			case "lower":
-				return PyValues.str(v).toLowerCase();
+				return PyValues.str(v).toLowerCase(Locale.ROOT);
 			case "upper":
-				return PyValues.str(v).toUpperCase();
+				return PyValues.str(v).toUpperCase(Locale.ROOT);
 			case "map":
 				return map(v, args, kwargs);
 			case "max":
@@ -233,9 +234,9 @@ final class Filters {
 			case "in":
 				return PyValues.contains(args.get(0), v);
 			case "lower":
-				return PyValues.str(v).equals(PyValues.str(v).toLowerCase());
+				return PyValues.str(v).equals(PyValues.str(v).toLowerCase(Locale.ROOT));
 			case "upper":
-				return PyValues.str(v).equals(PyValues.str(v).toUpperCase());
+				return PyValues.str(v).equals(PyValues.str(v).toUpperCase(Locale.ROOT));
 			default:
 				throw new TemplateException("unknown test '" + name + "'");
 		}

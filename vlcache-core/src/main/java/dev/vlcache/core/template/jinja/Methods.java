@@ -2,6 +2,7 @@ package dev.vlcache.core.template.jinja;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
@@ -31,8 +32,8 @@ final class Methods {
 
 	private static @Nullable JinjaCallable stringMethod(String s, String name) {
 		return switch (name) {
-			case "upper" -> (a, k) -> s.toUpperCase();
-			case "lower" -> (a, k) -> s.toLowerCase();
+			case "upper" -> (a, k) -> s.toUpperCase(Locale.ROOT);
+			case "lower" -> (a, k) -> s.toLowerCase(Locale.ROOT);
 			case "strip" -> (a, k) -> strip(s, charsArg(a), true, true);
 			case "lstrip" -> (a, k) -> strip(s, charsArg(a), true, false);
 			case "rstrip" -> (a, k) -> strip(s, charsArg(a), false, true);
@@ -58,8 +59,8 @@ final class Methods {
 			case "isdigit" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isDigit);
 			case "isalpha" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isLetter);
 			case "isspace" -> (a, k) -> !s.isEmpty() && s.chars().allMatch(Character::isWhitespace);
-			case "isupper" -> (a, k) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toUpperCase());
-			case "islower" -> (a, k) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toLowerCase());
+			case "isupper" -> (a, k) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toUpperCase(Locale.ROOT));
+			case "islower" -> (a, k) -> s.chars().anyMatch(Character::isLetter) && s.equals(s.toLowerCase(Locale.ROOT));
 			case "removeprefix" -> (a, k) -> s.startsWith(PyValues.str(a.get(0)))
 					? s.substring(PyValues.str(a.get(0)).length()) : s;
 			case "removesuffix" -> (a, k) -> s.endsWith(PyValues.str(a.get(0)))
@@ -140,7 +141,7 @@ final class Methods {
 	}
 
 	static String capitalize(String s) {
-		return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1).toLowerCase();
+		return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1).toLowerCase(Locale.ROOT);
 	}
 
 	private static boolean matchesAffix(String s, @Nullable Object affix, boolean prefix) {
