@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vlcache.core.kv.KvCache;
+import dev.vlcache.core.tokenizer.PromptLayout;
 
 /** Applies a {@link KeepPlan} to a freshly prefilled cache and reports what it did. */
 public final class CacheCompressor {

@@ -1,5 +1,7 @@
 package dev.vlcache.core.compression;
 
+import dev.vlcache.core.tokenizer.PromptLayout;
+
 /**
  * A KV-cache compression policy. The engine calls {@link #begin} before prefill, feeds the returned run the
  * attention rows it asks for during prefill, then calls {@link CompressionRun#plan()} once and keeps exactly the

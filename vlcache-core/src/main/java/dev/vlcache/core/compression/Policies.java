@@ -2,6 +2,8 @@ package dev.vlcache.core.compression;
 
 import java.util.Arrays;
 
+import dev.vlcache.core.tokenizer.PromptLayout;
+
 /** The built-in policies of {@code docs/compression.md}: VL-Cache and its baselines. */
 final class Policies {
 

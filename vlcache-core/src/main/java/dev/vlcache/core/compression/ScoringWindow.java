@@ -1,5 +1,7 @@
 package dev.vlcache.core.compression;
 
+import dev.vlcache.core.tokenizer.PromptLayout;
+
 /**
  * The query rows whose attention scores tokens: {@code auto} (the post-vision segment, the prompt positions after
  * the last image token; the last 32 positions when there is no image) or a fixed number of last positions.

@@ -1,7 +1,5 @@
 package dev.vlcache.core.template;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,18 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-
 import org.jspecify.annotations.Nullable;
 
 import dev.vlcache.core.checkpoint.CheckpointException;
-import dev.vlcache.core.config.ConfigParser;
+import dev.vlcache.core.config.TokenizerConfig;
 import dev.vlcache.core.template.jinja.JinjaTemplate;
 
 /**
- * The checkpoint's own chat template, from {@code chat_template.jinja}, {@code chat_template.json} or the
- * {@code chat_template} field of {@code tokenizer_config.json}, rendered like Hugging Face's
+ * The checkpoint's own chat template ({@link TokenizerConfig}), rendered like Hugging Face's
  * {@code apply_chat_template}: messages carry content lists of {@code {"type": "image"}} and
  * {@code {"type": "text", "text": ...}} items, and the special tokens of {@code tokenizer_config.json} are in
  * scope.
@@ -46,70 +40,8 @@ public final class ChatTemplate {
 
 	/** Loads the template of a checkpoint folder. */
 	public static ChatTemplate load(Path folder) {
-		Path tokenizerConfig = folder.resolve("tokenizer_config.json");
-		JsonObject config = Files.isRegularFile(tokenizerConfig) ? ConfigParser.readJson(tokenizerConfig)
-				: new JsonObject();
-		Map<String, String> special = new LinkedHashMap<>();
-		for (String key : List.of("bos_token", "eos_token", "unk_token", "pad_token")) {
-			String value = tokenString(config.get(key));
-			if (value != null) {
-				special.put(key, value);
-			}
-		}
-		Path jinja = folder.resolve("chat_template.jinja");
-		Path json = folder.resolve("chat_template.json");
-		try {
-			if (Files.isRegularFile(jinja)) {
-				return new ChatTemplate(Files.readString(jinja), special, jinja.toString());
-			}
-			if (Files.isRegularFile(json)) {
-				String t = templateString(ConfigParser.readJson(json).get("chat_template"));
-				if (t != null) {
-					return new ChatTemplate(t, special, json.toString());
-				}
-			}
-		}
-		catch (IOException ex) {
-			throw new CheckpointException("Cannot read chat template in " + folder + ": " + ex.getMessage(), ex);
-		}
-		String t = templateString(config.get("chat_template"));
-		if (t == null) {
-			throw new CheckpointException("No chat template in " + folder
-					+ ": expected chat_template.jinja, chat_template.json or a \"chat_template\" in tokenizer_config.json");
-		}
-		return new ChatTemplate(t, special, tokenizerConfig.toString());
-	}
-
-	private static @Nullable String templateString(@Nullable JsonElement e) {
-		if (e == null || e.isJsonNull()) {
-			return null;
-		}
-		if (e.isJsonPrimitive()) {
-			return e.getAsString();
-		}
-		if (e.isJsonArray()) {
-			// A list of named templates: take "default".
-			for (JsonElement item : e.getAsJsonArray()) {
-				JsonObject o = item.getAsJsonObject();
-				if ("default".equals(o.get("name").getAsString())) {
-					return o.get("template").getAsString();
-				}
-			}
-		}
-		return null;
-	}
-
-	private static @Nullable String tokenString(@Nullable JsonElement e) {
-		if (e == null || e.isJsonNull()) {
-			return null;
-		}
-		if (e.isJsonPrimitive()) {
-			return e.getAsString();
-		}
-		if (e.isJsonObject() && e.getAsJsonObject().has("content")) {
-			return e.getAsJsonObject().get("content").getAsString();
-		}
-		return null;
+		TokenizerConfig config = TokenizerConfig.load(folder);
+		return new ChatTemplate(config.chatTemplate(), config.specialTokens(), config.chatTemplateSource());
 	}
 
 	public @Nullable String bosToken() {

@@ -1,6 +1,5 @@
 package dev.vlcache.core.tokenizer;
 
-import dev.vlcache.core.compression.PromptLayout;
 
 /**
  * A prompt ready for prefill.

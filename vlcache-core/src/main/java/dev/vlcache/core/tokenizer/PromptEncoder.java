@@ -2,7 +2,6 @@ package dev.vlcache.core.tokenizer;
 
 import java.util.List;
 
-import dev.vlcache.core.compression.PromptLayout;
 import dev.vlcache.core.template.ChatMessage;
 import dev.vlcache.core.template.ChatTemplate;
 

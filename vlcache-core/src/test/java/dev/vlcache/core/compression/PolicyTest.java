@@ -9,6 +9,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.vlcache.core.tokenizer.PromptLayout;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Policies on small hand-made attention matrices, fed the way the decoder feeds them. */

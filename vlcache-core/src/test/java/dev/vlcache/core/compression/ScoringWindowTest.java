@@ -2,6 +2,8 @@ package dev.vlcache.core.compression;
 
 import org.junit.jupiter.api.Test;
 
+import dev.vlcache.core.tokenizer.PromptLayout;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

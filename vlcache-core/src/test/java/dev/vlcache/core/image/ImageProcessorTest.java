@@ -1,7 +1,10 @@
 package dev.vlcache.core.image;
 
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
+
+import dev.vlcache.core.config.PreprocessorConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -16,9 +19,13 @@ class ImageProcessorTest {
 		return new RgbImage(w, h, planes);
 	}
 
+	private static ImageProcessor processor(JsonObject json, String source) {
+		return new ImageProcessor(PreprocessorConfig.fromJson(json, source));
+	}
+
 	@Test
 	void siglipResizesToExactSizeAndNormalisesToMinusOneOne() {
-		ImageProcessor p = ImageProcessor.fromJson(JsonParser.parseString(
+		ImageProcessor p = processor(JsonParser.parseString(
 				"{\"image_processor_type\":\"SiglipImageProcessor\",\"size\":{\"height\":8,\"width\":8},\"resample\":3}")
 			.getAsJsonObject(), "test");
 		float[] out = p.preprocess(solid(30, 10, 255, 0, 51));
@@ -31,16 +38,16 @@ class ImageProcessorTest {
 
 	@Test
 	void clipDefaultsApplyToOmittedFields() {
-		ImageProcessor p = ImageProcessor.fromJson(JsonParser.parseString("{\"image_processor_type\":\"CLIPImageProcessor\"}")
+		ImageProcessor p = processor(JsonParser.parseString("{\"image_processor_type\":\"CLIPImageProcessor\"}")
 			.getAsJsonObject(), "test");
-		assertThat(p.resizeShortestEdge()).isEqualTo(224);
+		assertThat(p.config().resizeShortestEdge()).isEqualTo(224);
 		assertThat(p.outputSize()).containsExactly(224, 224);
-		assertThat(p.mean()[0]).isEqualTo(0.48145466);
+		assertThat(p.config().mean()[0]).isEqualTo(0.48145466);
 	}
 
 	@Test
 	void shortestEdgeResizeKeepsAspectAndCentreCrops() {
-		ImageProcessor p = ImageProcessor.fromJson(JsonParser.parseString(
+		ImageProcessor p = processor(JsonParser.parseString(
 				"{\"size\":{\"shortest_edge\":4},\"crop_size\":{\"height\":4,\"width\":4},\"do_normalize\":false}")
 			.getAsJsonObject(), "test");
 		// left half black, right half white: the crop of the resized 8x4 image is the middle, half and half
@@ -75,10 +82,10 @@ class ImageProcessorTest {
 
 	@Test
 	void unsupportedProcessorsAreNamed() {
-		assertThatThrownBy(() -> ImageProcessor.fromJson(JsonParser.parseString(
+		assertThatThrownBy(() -> PreprocessorConfig.fromJson(JsonParser.parseString(
 				"{\"image_processor_type\":\"LlavaNextImageProcessor\"}").getAsJsonObject(), "cfg.json"))
 			.hasMessageContaining("LlavaNextImageProcessor");
-		assertThatThrownBy(() -> ImageProcessor.fromJson(JsonParser.parseString("{\"resample\":2}").getAsJsonObject(),
+		assertThatThrownBy(() -> PreprocessorConfig.fromJson(JsonParser.parseString("{\"resample\":2}").getAsJsonObject(),
 				"cfg.json")).hasMessageContaining("resample 2");
 	}
 

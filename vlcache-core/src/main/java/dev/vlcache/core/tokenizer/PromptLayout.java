@@ -1,7 +1,7 @@
-package dev.vlcache.core.compression;
+package dev.vlcache.core.tokenizer;
 
 /**
- * Which prompt positions are image tokens. Compression needs it to find the post-vision window and to report
+ * Which positions of an encoded prompt are image tokens. Compression needs it to find the post-vision window and to report
  * kept tokens by modality.
  *
  * @param imageMask {@code true} at image-token positions; its length is the prompt length
