@@ -25,6 +25,9 @@ import dev.vlcache.core.EmbeddedModel;
 import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.core.checkpoint.CheckpointException;
+import dev.vlcache.core.compression.CompressionPolicy;
+import dev.vlcache.core.runtime.InvalidDeviceException;
+import dev.vlcache.core.runtime.InvalidDtypeException;
 
 /**
  * The vlcache {@link VlCacheChatModel}: active unless {@code spring.ai.model.chat} names another provider
@@ -43,10 +46,20 @@ public class VlCacheChatAutoConfiguration {
 	/** The value of {@value #CHAT_MODEL_PROPERTY} that selects vlcache. */
 	public static final String PROVIDER = "vlcache";
 
+	/**
+	 * Registers the application's {@link CompressionPolicy} beans by name, before the properties that may name
+	 * them are checked.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	public static VlCacheCompressionPolicies vlcacheCompressionPolicies(ObjectProvider<CompressionPolicy> policies) {
+		return new VlCacheCompressionPolicies(policies.orderedStream().toList());
+	}
+
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	public LlavaModel vlcacheLlavaModel(VlCacheProperties properties, Environment environment,
-			ResourceLoader resourceLoader) {
+			ResourceLoader resourceLoader, VlCacheCompressionPolicies policies) {
 		VlCachePropertiesValidator.validate(properties, environment::getProperty);
 		Path folder = modelFolder(properties, resourceLoader.getClassLoader());
 		try {
@@ -56,13 +69,19 @@ public class VlCacheChatAutoConfiguration {
 		catch (CheckpointException ex) {
 			throw new VlCacheModelLoadException(folder.toString(), ex.getMessage(), ex);
 		}
-		catch (IllegalArgumentException ex) {
-			String message = String.valueOf(ex.getMessage());
-			String property = message.startsWith("dtype") ? "dtype" : "device";
-			Object value = property.equals("dtype") ? properties.getDtype() : properties.getDevice();
-			String name = VlCacheProperties.PREFIX + "." + property;
-			throw new InvalidVlCachePropertyException(name, environment.getProperty(name, String.valueOf(value)), message);
+		catch (InvalidDeviceException ex) {
+			throw invalid("device", ex.requested(), ex, environment);
 		}
+		catch (InvalidDtypeException ex) {
+			throw invalid("dtype", ex.requested(), ex, environment);
+		}
+	}
+
+	private static InvalidVlCachePropertyException invalid(String property, String value, RuntimeException cause,
+			Environment environment) {
+		String name = VlCacheProperties.PREFIX + "." + property;
+		return new InvalidVlCachePropertyException(name, environment.getProperty(name, value),
+				String.valueOf(cause.getMessage()));
 	}
 
 	private static Path modelFolder(VlCacheProperties properties, @Nullable ClassLoader classLoader) {
@@ -88,6 +107,7 @@ public class VlCacheChatAutoConfiguration {
 	@Bean(destroyMethod = "shutdown")
 	@ConditionalOnMissingBean
 	public VlCacheChatModel vlcacheChatModel(LlavaModel model, VlCacheProperties properties,
+			VlCacheCompressionPolicies policies,
 			ObjectProvider<ObservationRegistry> observationRegistry,
 			ObjectProvider<ChatModelObservationConvention> observationConvention,
 			ObjectProvider<VlCacheRequestListener> listeners) {

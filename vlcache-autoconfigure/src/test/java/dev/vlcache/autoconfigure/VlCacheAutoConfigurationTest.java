@@ -24,6 +24,11 @@ import dev.vlcache.ai.CompressionMetadata;
 import dev.vlcache.ai.VlCacheChatModel;
 import dev.vlcache.ai.VlCacheChatOptions;
 import dev.vlcache.core.LlavaModel;
+import dev.vlcache.core.compression.CompressionOptions;
+import dev.vlcache.core.compression.CompressionPolicies;
+import dev.vlcache.core.compression.CompressionPolicy;
+import dev.vlcache.core.compression.CompressionRun;
+import dev.vlcache.core.tokenizer.PromptLayout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,7 +118,7 @@ class VlCacheAutoConfigurationTest {
 			"compression.allocation|greedy|adaptive, uniform, hybrid", "compression.hybrid-uniform-share|2|[0, 1]",
 			"chat.temperature|-1|>= 0", "chat.top-p|0|(0, 1]", "chat.top-k|-2|>= 0", "chat.max-tokens|0|>= 1",
 			"max-concurrent-requests|0|>= 1", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
-			"dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0" })
+			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0" })
 	void invalidPropertiesStopStartupNamingPropertyValueAndRange(String property, String value, String range) {
 		this.runner.withPropertyValues("spring.ai.vlcache." + property + "=" + value).run(context -> {
 			assertThat(context).hasFailed();
@@ -174,6 +179,52 @@ class VlCacheAutoConfigurationTest {
 				assertThat(context).hasSingleBean(VlCacheChatModel.class);
 				assertThat(context.getBean(VlCacheChatModel.class).getMaxConcurrentRequests()).isEqualTo(4);
 			});
+	}
+
+	/** An application's own policy: StreamingLLM's selection with two sinks fewer, under a name of its own. */
+	static final class RecentOnly implements CompressionPolicy {
+
+		private final String name;
+
+		RecentOnly(String name) {
+			this.name = name;
+		}
+
+		@Override
+		public String name() {
+			return this.name;
+		}
+
+		@Override
+		public CompressionRun begin(PromptLayout prompt, CompressionOptions options, int numLayers) {
+			return CompressionPolicies.get("streaming-llm").begin(prompt, options, numLayers);
+		}
+
+	}
+
+	@Test
+	void aCompressionPolicyBeanIsSelectedByNameLikeABuiltInOne() {
+		this.runner.withBean(CompressionPolicy.class, () -> new RecentOnly("recent-only"))
+			.withPropertyValues("spring.ai.vlcache.compression.policy=Recent-Only", "spring.ai.vlcache.chat.max-tokens=3")
+			.run(context -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(VlCacheCompressionPolicies.class).names()).containsExactly("recent-only");
+				Media image = Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG).data(TestFixtures.image()).build();
+				ChatResponse response = context.getBean(VlCacheChatModel.class)
+					.call(new Prompt(UserMessage.builder().text("what color is the circle ?").media(List.of(image)).build()));
+				CompressionMetadata c = response.getMetadata().get(VlCacheChatModel.METADATA_COMPRESSION);
+				assertThat(c.policy()).isEqualToIgnoringCase("recent-only");
+				assertThat(c.kvBytesAfter()).isLessThan(c.kvBytesBefore());
+			});
+	}
+
+	@Test
+	void aPolicyBeanCannotTakeABuiltInName() {
+		this.runner.withBean(CompressionPolicy.class, () -> new RecentOnly("h2o")).run(context -> {
+			assertThat(context).hasFailed();
+			assertThat(context.getStartupFailure()).rootCause().hasMessageContaining("'h2o'")
+				.hasMessageContaining("built-in");
+		});
 	}
 
 }

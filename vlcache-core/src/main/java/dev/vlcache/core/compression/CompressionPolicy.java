@@ -8,7 +8,8 @@ import dev.vlcache.core.tokenizer.PromptLayout;
  * planned entries of each layer.
  *
  * <p>
- * To add a policy, implement this interface and register it with {@link CompressionPolicies#register}.
+ * To add a policy, implement this interface and register it with {@link CompressionPolicies#register}; in a
+ * Spring Boot application a bean of this type is registered by the auto-configuration.
  */
 public interface CompressionPolicy {
 

@@ -28,6 +28,7 @@ public final class DeviceSelector {
 	/**
 	 * Selects the device for {@code requested} ({@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}) given
 	 * {@code gpuCount} visible GPUs.
+	 * @throws InvalidDeviceException for a value that is not one of those, or a GPU that is not there
 	 */
 	public static Device selectDevice(String requested, int gpuCount) {
 		String value = requested.trim().toLowerCase(Locale.ROOT);
@@ -45,34 +46,37 @@ public final class DeviceSelector {
 					id = Integer.parseInt(value.substring(colon + 1));
 				}
 				catch (NumberFormatException ex) {
-					throw new IllegalArgumentException("device '" + requested + "' is not valid; expected auto, cpu, gpu or gpu:N");
+					throw new InvalidDeviceException(requested, "device '" + requested + "' is not valid; expected auto, cpu, gpu or gpu:N");
 				}
 			}
 			if (gpuCount == 0) {
-				throw new IllegalArgumentException("device '" + requested
+				throw new InvalidDeviceException(requested, "device '" + requested
 						+ "' was requested but the PyTorch engine sees no GPU: provide the CUDA build of libtorch "
 						+ "(ai.djl.pytorch:pytorch-native-cu*) instead of pytorch-native-cpu, or use device auto/cpu");
 			}
 			if (id < 0 || id >= gpuCount) {
-				throw new IllegalArgumentException(
+				throw new InvalidDeviceException(requested,
 						"device '" + requested + "' does not exist; " + gpuCount + " GPU(s) visible (gpu:0 to gpu:" + (gpuCount - 1) + ")");
 			}
 			return Device.gpu(id);
 		}
-		throw new IllegalArgumentException("device '" + requested + "' is not valid; expected auto, cpu, gpu or gpu:N");
+		throw new InvalidDeviceException(requested, "device '" + requested + "' is not valid; expected auto, cpu, gpu or gpu:N");
 	}
 
-	/** Selects the compute dtype ({@code auto}, {@code float32}, {@code float16}) for {@code device}. */
+	/**
+	 * Selects the compute dtype ({@code auto}, {@code float32}, {@code float16}) for {@code device}.
+	 * @throws InvalidDtypeException for another value, bfloat16 included
+	 */
 	public static DataType selectDtype(String requested, Device device) {
 		String value = requested.trim().toLowerCase(Locale.ROOT);
 		return switch (value) {
 			case "auto" -> device.isGpu() ? DataType.FLOAT16 : DataType.FLOAT32;
 			case "float32", "fp32", "f32" -> DataType.FLOAT32;
 			case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
-			case "bfloat16", "bf16" -> throw new IllegalArgumentException(
+			case "bfloat16", "bf16" -> throw new InvalidDtypeException(requested,
 					"dtype 'bfloat16' is not supported: DJL 0.36's PyTorch engine aborts the JVM on BFLOAT16 arrays. "
 							+ "Use float32 or float16; BF16 checkpoints are converted while loading");
-			default -> throw new IllegalArgumentException(
+			default -> throw new InvalidDtypeException(requested,
 					"dtype '" + requested + "' is not valid; expected auto, float32 or float16");
 		};
 	}

@@ -25,10 +25,13 @@ class DeviceSelectorTest {
 
 	@Test
 	void impossibleDevicesExplainWhy() {
-		assertThatThrownBy(() -> DeviceSelector.selectDevice("gpu", 0)).hasMessageContaining("sees no GPU")
+		assertThatThrownBy(() -> DeviceSelector.selectDevice("gpu", 0)).isInstanceOf(InvalidDeviceException.class)
+			.hasMessageContaining("sees no GPU")
 			.hasMessageContaining("pytorch-native-cu");
 		assertThatThrownBy(() -> DeviceSelector.selectDevice("gpu:3", 2)).hasMessageContaining("gpu:0 to gpu:1");
-		assertThatThrownBy(() -> DeviceSelector.selectDevice("tpu", 0)).hasMessageContaining("expected auto, cpu, gpu or gpu:N");
+		assertThatThrownBy(() -> DeviceSelector.selectDevice("tpu", 0)).isInstanceOf(InvalidDeviceException.class)
+			.hasMessageContaining("expected auto, cpu, gpu or gpu:N")
+			.satisfies(ex -> assertThat(((InvalidDeviceException) ex).requested()).isEqualTo("tpu"));
 	}
 
 	@Test
@@ -41,9 +44,10 @@ class DeviceSelectorTest {
 
 	@Test
 	void bfloat16IsRefusedBeforeAnyArrayExists() {
-		assertThatThrownBy(() -> DeviceSelector.selectDtype("bfloat16", Device.cpu()))
+		assertThatThrownBy(() -> DeviceSelector.selectDtype("bfloat16", Device.cpu())).isInstanceOf(InvalidDtypeException.class)
 			.hasMessageContaining("bfloat16").hasMessageContaining("not supported");
-		assertThatThrownBy(() -> DeviceSelector.selectDtype("int8", Device.cpu())).hasMessageContaining("dtype 'int8'");
+		assertThatThrownBy(() -> DeviceSelector.selectDtype("int8", Device.cpu())).isInstanceOf(InvalidDtypeException.class)
+			.hasMessageContaining("dtype 'int8'");
 	}
 
 }
