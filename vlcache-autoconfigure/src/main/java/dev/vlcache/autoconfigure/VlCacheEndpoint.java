@@ -10,7 +10,7 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import dev.vlcache.ai.VlCacheChatModel;
 import dev.vlcache.ai.VlCacheChatOptions;
 import dev.vlcache.core.LlavaModel;
-import dev.vlcache.core.config.LlavaConfig;
+import dev.vlcache.core.config.ModelConfig;
 
 /**
  * {@code /actuator/vlcache}: the model, the effective configuration, what is in flight and the per-layer profile
@@ -38,7 +38,7 @@ public class VlCacheEndpoint {
 		VlCacheChatModel chat = this.chatModel.getIfAvailable();
 		if (chat != null) {
 			LlavaModel model = chat.getModel();
-			LlavaConfig config = model.config();
+			ModelConfig config = model.config();
 			Map<String, Object> m = new LinkedHashMap<>();
 			m.put("name", model.name());
 			m.put("folder", model.folder().toString());
@@ -46,9 +46,11 @@ public class VlCacheEndpoint {
 			m.put("dtype", model.dtypeName());
 			m.put("parameters", model.parameterCount());
 			m.put("decoder", config.text().family().name().toLowerCase(java.util.Locale.ROOT));
-			m.put("visionTower", config.vision().family().name().toLowerCase(java.util.Locale.ROOT));
+			m.put("family", config.modelType());
+			m.put("visionTower", config.visionTower());
 			m.put("layers", config.text().numLayers());
-			m.put("imageTokensPerImage", config.imageTokensPerImage());
+			// Families that tile or resize images give each image its own count.
+			m.put("imageTokensPerImage", config.fixedImageTokens() != null ? config.fixedImageTokens() : "per image");
 			m.put("contextLength", config.text().maxPositionEmbeddings());
 			out.put("model", m);
 			VlCacheChatOptions o = chat.getOptions();

@@ -27,6 +27,7 @@ import dev.vlcache.core.compression.CompressionPolicies;
 import dev.vlcache.core.compression.CompressionReport;
 import dev.vlcache.core.compression.CompressionRun;
 import dev.vlcache.core.generation.Sampler;
+import dev.vlcache.core.family.PreparedImage;
 import dev.vlcache.core.image.ImageDecoder;
 import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
@@ -132,7 +133,9 @@ public final class BenchmarkHarness {
 	 */
 	private static List<BenchmarkCell> measure(LlavaModel model, String shape, boolean scaled, int length,
 			List<Config> configs, int runs, int tokens, double bandwidth) throws IOException {
-		int perImage = model.config().imageTokensPerImage();
+		// Every image of the prompt is the same random picture size, so the first one tells the token count.
+		List<PreparedImage> one = model.prepareImages(List.of(ImageDecoder.decode(randomPng(0), "image 0")));
+		int perImage = one.get(0).tokens();
 		int images = scaled ? Math.max(1, Math.round(length / (float) perImage)) : 1;
 		int words = scaled ? Math.max(4, length - images * perImage - 2) : 0;
 		StringBuilder text = new StringBuilder();
@@ -140,11 +143,12 @@ public final class BenchmarkHarness {
 			text.append(i == 0 ? "" : " ").append("w").append(3 + i % 1000);
 		}
 		String question = scaled ? text.toString() : "what color is the circle ?";
-		EncodedPrompt prompt = model.promptEncoder().encode(List.of(ChatMessage.user(question, images)), true, tokens);
 		List<RgbImage> rgb = new ArrayList<>();
 		for (int i = 0; i < images; i++) {
 			rgb.add(ImageDecoder.decode(randomPng(i), "image " + i));
 		}
+		List<PreparedImage> prepared = model.prepareImages(rgb);
+		EncodedPrompt prompt = model.encodePrompt(List.of(ChatMessage.user(question, images)), prepared, true, tokens);
 		int n = prompt.length();
 		System.out.printf(Locale.ROOT, "%s: %d prompt tokens (%d images)%n", shape, n, images);
 
@@ -153,7 +157,7 @@ public final class BenchmarkHarness {
 			try (NDManager scope = model.newRequestManager()) {
 				KvCache kv = model.newCache(scope, n);
 				long start = System.nanoTime();
-				prefill(model, scope, prompt, rgb, kv, AttentionObserver.NONE);
+				prefill(model, scope, prompt, prepared, kv, AttentionObserver.NONE);
 				double millis = (System.nanoTime() - start) / 1e6;
 				if (r >= 0) {
 					prefill[r] = millis;
@@ -177,7 +181,7 @@ public final class BenchmarkHarness {
 		}
 		try (NDManager base = model.newRequestManager()) {
 			KvCache baseCache = model.newCache(base, n);
-			float[] logits = prefill(model, base, prompt, rgb, baseCache, new CompositeObserver(compressionRuns, n));
+			float[] logits = prefill(model, base, prompt, prepared, baseCache, new CompositeObserver(compressionRuns, n));
 			int first = Sampler.argmax(logits);
 			for (int r = -1; r < runs; r++) {
 				for (int i = 0; i < configs.size(); i++) {
@@ -193,7 +197,7 @@ public final class BenchmarkHarness {
 							try (NDManager stepScope = scope.newSubManager()) {
 								NDArray embedding = model.embedTokens(stepScope, token);
 								token = Sampler.argmax(model.forward(stepScope, embedding, kv, n + step,
-										AttentionObserver.NONE, false).toFloatArray());
+										AttentionObserver.NONE, false, prompt.positions()).toFloatArray());
 							}
 						}
 						double perToken = (System.nanoTime() - start) / 1e6 / tokens;
@@ -227,12 +231,11 @@ public final class BenchmarkHarness {
 		return cells;
 	}
 
-	private static float[] prefill(LlavaModel model, NDManager scope, EncodedPrompt prompt, List<RgbImage> images,
-			KvCache cache, AttentionObserver observer) {
+	private static float[] prefill(LlavaModel model, NDManager scope, EncodedPrompt prompt,
+			List<PreparedImage> images, KvCache cache, AttentionObserver observer) {
 		try (NDManager step = scope.newSubManager()) {
-			NDArray features = model.imageFeatures(model.pixelValues(step, images));
-			NDArray embeddings = model.inputEmbeddings(step, prompt, features);
-			return model.forward(step, embeddings, cache, 0, observer, false).toFloatArray();
+			NDArray embeddings = model.promptEmbeddings(step, prompt, images);
+			return model.forward(step, embeddings, cache, 0, observer, false, prompt.positions()).toFloatArray();
 		}
 	}
 

@@ -12,7 +12,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
 
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +20,14 @@ import dev.vlcache.core.checkpoint.CheckpointException;
 import dev.vlcache.core.checkpoint.WeightIndex;
 import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.ConfigParser;
-import dev.vlcache.core.config.LlavaConfig;
+import dev.vlcache.core.config.ModelConfig;
+import dev.vlcache.core.family.FamilyCheckpoint;
+import dev.vlcache.core.family.ImagePreparer;
+import dev.vlcache.core.family.ModelFamilies;
+import dev.vlcache.core.family.PositionScheme;
+import dev.vlcache.core.family.PreparedImage;
+import dev.vlcache.core.family.VisionEncoder;
+import dev.vlcache.core.family.llava.LlavaVision;
 import dev.vlcache.core.image.ImageProcessor;
 import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
@@ -28,26 +35,28 @@ import dev.vlcache.core.runtime.DeviceSelector;
 import dev.vlcache.core.template.ChatTemplate;
 import dev.vlcache.core.text.AttentionObserver;
 import dev.vlcache.core.text.LanguageModel;
+import dev.vlcache.core.text.RotaryPositions;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
 import dev.vlcache.core.tokenizer.PromptEncoder;
 import dev.vlcache.core.tokenizer.TextTokenizer;
-import dev.vlcache.core.vision.MultiModalProjector;
-import dev.vlcache.core.vision.VisionTower;
+import dev.vlcache.core.template.ChatMessage;
 
 /**
- * A LLaVA-family model loaded from a Hugging Face checkpoint folder onto DJL's PyTorch engine. Its weights belong
- * to the model's {@link NDManager}, freed by {@link #close()}. It is safe to use from several threads: each
- * request works in its own child manager ({@link #newRequestManager()}).
+ * A vision-language model of any supported family (LLaVA-1.5, LLaVA-NeXT, LLaVA-OneVision, Qwen2-VL) loaded from
+ * a Hugging Face checkpoint folder onto DJL's PyTorch engine. The family, chosen by {@code model_type}, supplies
+ * the image processor, vision encoder and position scheme; the decoder, tokenizer and chat template are shared.
+ * Its weights belong to the model's {@link NDManager}, freed by {@link #close()}. It is safe to use from several
+ * threads: each request works in its own child manager ({@link #newRequestManager()}).
  *
  * <p>
- * These are the building blocks ({@link #pixelValues}, {@link #imageFeatures}, {@link #inputEmbeddings},
+ * These are the building blocks ({@link #prepareImages}, {@link #encodePrompt}, {@link #promptEmbeddings},
  * {@link #forward}); {@link dev.vlcache.core.generation.Generator} runs whole requests on top of them.
  */
 public final class LlavaModel implements AutoCloseable {
 
 	private final Path folder;
 
-	private final LlavaConfig config;
+	private final ModelConfig config;
 
 	private final NDManager manager;
 
@@ -55,9 +64,11 @@ public final class LlavaModel implements AutoCloseable {
 
 	private final DataType dtype;
 
-	private final VisionTower vision;
+	private final ImagePreparer images;
 
-	private final MultiModalProjector projector;
+	private final VisionEncoder vision;
+
+	private final PositionScheme positions;
 
 	private final LanguageModel language;
 
@@ -66,8 +77,6 @@ public final class LlavaModel implements AutoCloseable {
 	private final ChatTemplate chatTemplate;
 
 	private final PromptEncoder promptEncoder;
-
-	private final ImageProcessor imageProcessor;
 
 	private final long parameterCount;
 
@@ -80,24 +89,26 @@ public final class LlavaModel implements AutoCloseable {
 		if (!Files.isDirectory(folder)) {
 			throw new CheckpointException("Model folder " + folder + " does not exist or is not a directory");
 		}
-		this.config = ConfigParser.parse(folder);
+		Path configFile = folder.resolve("config.json");
+		JsonObject root = ConfigParser.readJson(configFile);
+		String modelType = ConfigParser.string(root, "model_type", null);
+		if (modelType == null) {
+			throw new CheckpointException("config.json in " + folder + " has no \"model_type\"; supported: "
+					+ String.join(", ", ModelFamilies.supportedTypes()));
+		}
+		FamilyCheckpoint family = ModelFamilies.forType(modelType, configFile).open(folder, root);
+		this.config = family.config();
+		this.images = family.images();
+		this.positions = family.positions();
 		this.device = DeviceSelector.selectDevice(options.device());
 		this.dtype = DeviceSelector.selectDtype(options.dtype(), this.device);
-		this.imageProcessor = ImageProcessor.load(folder);
-		int[] size = this.imageProcessor.outputSize();
-		if (size[0] > 0 && (size[0] != this.config.vision().imageSize() || size[1] != this.config.vision().imageSize())) {
-			throw new CheckpointException("preprocessor_config.json in " + folder + " produces " + size[1] + "x" + size[0]
-					+ " images but the vision tower expects " + this.config.vision().imageSize() + "x"
-					+ this.config.vision().imageSize());
-		}
 		this.chatTemplate = ChatTemplate.load(folder);
 		this.tokenizer = TextTokenizer.load(folder);
 		WeightIndex index = WeightIndex.open(folder);
 		this.manager = Engine.getEngine("PyTorch").newBaseManager(this.device);
 		try {
 			WeightLoader loader = new WeightLoader(index, this.manager, this.dtype);
-			this.vision = new VisionTower(loader, this.config);
-			this.projector = new MultiModalProjector(loader, this.config);
+			this.vision = family.loadVision(loader);
 			long beforeDecoder = loader.loadedParameters();
 			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens());
 			this.parameterCount = loader.loadedParameters();
@@ -118,7 +129,7 @@ public final class LlavaModel implements AutoCloseable {
 		}
 		this.eosTokenIds = java.util.Set.copyOf(eos);
 		this.promptEncoder = new PromptEncoder(this.tokenizer, this.chatTemplate, this.config.imageTokenId(),
-				this.config.imageTokensPerImage(), this.config.text().maxPositionEmbeddings());
+				this.config.fixedImageTokens(), this.config.text().maxPositionEmbeddings());
 	}
 
 	/** Loads the checkpoint in {@code folder}; every problem is reported as a {@link CheckpointException}. */
@@ -136,7 +147,7 @@ public final class LlavaModel implements AutoCloseable {
 		return name != null ? name.toString() : this.folder.toString();
 	}
 
-	public LlavaConfig config() {
+	public ModelConfig config() {
 		return this.config;
 	}
 
@@ -185,8 +196,17 @@ public final class LlavaModel implements AutoCloseable {
 		return this.promptEncoder;
 	}
 
+	/** LLaVA-1.5's image processor; the families that tile or resize images per image have none of this kind. */
 	public ImageProcessor imageProcessor() {
-		return this.imageProcessor;
+		return llavaVision("imageProcessor").processor();
+	}
+
+	private LlavaVision llavaVision(String what) {
+		if (this.vision instanceof LlavaVision llava) {
+			return llava;
+		}
+		throw new UnsupportedOperationException(what + " is for llava checkpoints (one fixed-size image per "
+				+ "placeholder); this is a " + this.config.modelType() + " model: use prepareImages and promptEmbeddings");
 	}
 
 	public int numLayers() {
@@ -198,31 +218,51 @@ public final class LlavaModel implements AutoCloseable {
 		return this.manager.newSubManager();
 	}
 
-	/** Preprocesses images into [images, 3, size, size] pixel values in the compute dtype. */
-	public NDArray pixelValues(NDManager scope, List<RgbImage> images) {
-		int[] size = this.imageProcessor.outputSize();
-		int s = this.config.vision().imageSize();
-		float[] all = new float[images.size() * 3 * s * s];
-		for (int i = 0; i < images.size(); i++) {
-			float[] one = this.imageProcessor.preprocess(images.get(i));
-			if (one.length != 3 * s * s) {
-				throw new IllegalArgumentException("image " + (i + 1) + " preprocessed to " + one.length / 3
-						+ " pixels, expected " + s + "x" + s + " (check preprocessor_config.json; size " + size[0] + ")");
-			}
-			System.arraycopy(one, 0, all, i * one.length, one.length);
+	/**
+	 * Runs the family's image processor on every image, before any model work.
+	 * @throws IllegalArgumentException naming the image and the limit when the processor cannot take one
+	 */
+	public List<PreparedImage> prepareImages(List<RgbImage> rgbImages) {
+		List<PreparedImage> out = new java.util.ArrayList<>();
+		for (int i = 0; i < rgbImages.size(); i++) {
+			out.add(this.images.prepare(rgbImages.get(i), "image " + (i + 1)));
 		}
-		NDArray pixels = scope.create(all, new Shape(images.size(), 3, s, s));
-		return this.dtype == DataType.FLOAT32 ? pixels : pixels.toType(this.dtype, false);
-	}
-
-	/** Vision tower and projector: [images, image tokens, text hidden]. */
-	public NDArray imageFeatures(NDArray pixelValues) {
-		return this.projector.forward(this.vision.forward(pixelValues));
+		return out;
 	}
 
 	/**
-	 * Prompt embeddings [n, hidden]: token embeddings, with each image's run of image tokens replaced by that
-	 * image's features, in order.
+	 * Renders and tokenizes {@code messages}, expanding each image placeholder to that image's tokens, with the
+	 * family's rotary positions; {@code reserve} tokens must still fit in the context after the prompt.
+	 */
+	public EncodedPrompt encodePrompt(List<ChatMessage> messages, List<PreparedImage> prepared,
+			boolean addGenerationPrompt, int reserve) {
+		int[] counts = prepared.stream().mapToInt(PreparedImage::tokens).toArray();
+		EncodedPrompt prompt = this.promptEncoder.encode(messages, counts, addGenerationPrompt, reserve);
+		return prompt.withPositions(this.positions.forPrompt(prompt.ids(), prompt.layout(), prepared));
+	}
+
+	/**
+	 * Prompt embeddings [n, hidden]: token embeddings, with the image tokens replaced by the images' features in
+	 * prompt order.
+	 */
+	public NDArray promptEmbeddings(NDManager scope, EncodedPrompt prompt, List<PreparedImage> prepared) {
+		NDArray features = prepared.isEmpty() ? null : this.vision.encode(scope, prepared);
+		return inputEmbeddings(scope, prompt, features);
+	}
+
+	/** LLaVA-1.5 only: preprocesses images into [images, 3, size, size] pixel values in the compute dtype. */
+	public NDArray pixelValues(NDManager scope, List<RgbImage> rgbImages) {
+		return llavaVision("pixelValues").pixelValues(scope, rgbImages);
+	}
+
+	/** LLaVA-1.5 only: vision tower and projector, [images, image tokens, text hidden]. */
+	public NDArray imageFeatures(NDArray pixelValues) {
+		return llavaVision("imageFeatures").features(pixelValues);
+	}
+
+	/**
+	 * Prompt embeddings [n, hidden]: token embeddings, with the image tokens replaced, in order, by
+	 * {@code imageFeatures}: [image tokens of the prompt, hidden], or [images, tokens per image, hidden].
 	 */
 	public NDArray inputEmbeddings(NDManager scope, EncodedPrompt prompt, @Nullable NDArray imageFeatures) {
 		long[] ids = prompt.ids().clone();
@@ -233,14 +273,19 @@ public final class LlavaModel implements AutoCloseable {
 			}
 		}
 		NDArray text = this.language.embed(scope, ids);
-		if (prompt.images() == 0) {
+		int imageTokens = prompt.layout().imageTokenCount();
+		if (imageTokens == 0) {
 			return text;
 		}
-		if (imageFeatures == null || imageFeatures.getShape().get(0) != prompt.images()) {
-			throw new IllegalArgumentException("expected features for " + prompt.images() + " image(s)");
+		NDArray features = imageFeatures == null ? null
+				: imageFeatures.getShape().dimension() == 3 ? imageFeatures.reshape(-1, imageFeatures.getShape().get(2))
+						: imageFeatures;
+		if (features == null || features.getShape().get(0) != imageTokens) {
+			throw new IllegalArgumentException("expected features for " + imageTokens + " image tokens, got "
+					+ (features == null ? "none" : features.getShape().get(0)));
 		}
 		NDList pieces = new NDList();
-		int image = 0;
+		int used = 0;
 		int i = 0;
 		while (i < ids.length) {
 			int j = i;
@@ -248,10 +293,8 @@ public final class LlavaModel implements AutoCloseable {
 				j++;
 			}
 			if (isImage[i]) {
-				int perImage = this.config.imageTokensPerImage();
-				for (int k = i; k < j; k += perImage) {
-					pieces.add(imageFeatures.get(scope, new NDIndex("{}", image++)));
-				}
+				pieces.add(features.get(scope, new NDIndex("{}:{}", used, used + (j - i))));
+				used += j - i;
 			}
 			else {
 				pieces.add(text.get(scope, new NDIndex("{}:{}", i, j)));
@@ -267,10 +310,19 @@ public final class LlavaModel implements AutoCloseable {
 				this.config.text().headDim(), this.dtype, capacity);
 	}
 
-	/** Runs embeddings through the decoder; see {@link LanguageModel#forward}. */
+	/**
+	 * Runs embeddings through the decoder, rotated by their sequence indices (right for every family without
+	 * images, and for all but Qwen2-VL with them); see {@link LanguageModel#forward}.
+	 */
 	public NDArray forward(NDManager scope, NDArray embeddings, KvCache cache, int position, AttentionObserver observer,
 			boolean allRows) {
 		return this.language.forward(scope, embeddings, cache, position, observer, allRows);
+	}
+
+	/** Runs embeddings through the decoder, rotated by the prompt's positions ({@link EncodedPrompt#positions()}). */
+	public NDArray forward(NDManager scope, NDArray embeddings, KvCache cache, int position, AttentionObserver observer,
+			boolean allRows, RotaryPositions rotary) {
+		return this.language.forward(scope, embeddings, cache, position, observer, allRows, rotary);
 	}
 
 	/** Embeddings of text tokens, for decoding steps. */

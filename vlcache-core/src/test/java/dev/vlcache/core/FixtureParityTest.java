@@ -11,8 +11,8 @@ import java.util.stream.Stream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import org.junit.jupiter.api.AfterAll;
@@ -29,6 +29,7 @@ import dev.vlcache.core.compression.CompressionRun;
 import dev.vlcache.core.compression.CacheCompressor;
 import dev.vlcache.core.compression.Allocation;
 import dev.vlcache.core.compression.ScoringWindow;
+import dev.vlcache.core.family.PreparedImage;
 import dev.vlcache.core.generation.Sampler;
 import dev.vlcache.core.image.ImageDecoder;
 import dev.vlcache.core.image.RgbImage;
@@ -64,11 +65,11 @@ class FixtureParityTest {
 	private DynamicContainer fixture(Path folder) {
 		Fixture f = new Fixture(folder);
 		return DynamicContainer.dynamicContainer(folder.getFileName().toString(), Stream.of(
-				DynamicTest.dynamicTest("token ids", f::tokenIds),
+				DynamicTest.dynamicTest("token ids, image token counts, processor outputs, positions", f::tokenIds),
 				DynamicTest.dynamicTest("own preprocessing", f::preprocessing),
 				DynamicTest.dynamicTest("prompt logits", f::promptLogits),
 				DynamicTest.dynamicTest("step logits and greedy tokens (full cache)", f::stepLogitsAndGreedy),
-				DynamicTest.dynamicTest("vl-cache sparsity, scores, budgets, cache lengths, greedy tokens", f::vlCache)));
+				DynamicTest.dynamicTest("vl-cache sparsity, scores, budgets, kept positions, cache lengths, greedy tokens and step logits", f::vlCache)));
 	}
 
 	private static final class Fixture {
@@ -104,52 +105,143 @@ class FixtureParityTest {
 			OPEN.add(this.model);
 		}
 
-		private int imageCount() {
-			return this.expected.getAsJsonArray("images").size();
+		private List<PreparedImage> images() {
+			JsonArray names = this.expected.getAsJsonArray("images");
+			List<RgbImage> rgb = new ArrayList<>();
+			for (JsonElement name : names) {
+				try {
+					byte[] bytes = Files.readAllBytes(this.folder.resolve(name.getAsString()));
+					rgb.add(ImageDecoder.decode(bytes, name.getAsString()));
+				}
+				catch (IOException ex) {
+					throw new IllegalStateException(ex);
+				}
+			}
+			return this.model.prepareImages(rgb);
 		}
 
-		private EncodedPrompt encode() {
-			ChatMessage user = ChatMessage.user(this.expected.get("messages_text").getAsString(), imageCount());
-			return this.model.promptEncoder().encode(List.of(user), true, 0);
+		/** The same images with the reference pixel values, sliced per image from the family's layout. */
+		private List<PreparedImage> referenceImages() {
+			TensorEntry entry = this.tensors.get("pixel_values");
+			float[] reference = SafetensorsFile.readFloats(entry);
+			long[] shape = entry.shape();
+			List<PreparedImage> ours = images();
+			List<PreparedImage> out = new ArrayList<>();
+			int offset = 0;
+			for (int i = 0; i < ours.size(); i++) {
+				int length = ours.get(i).pixels().length;
+				// [images, max_patches, 3, H, W] pads every image to the same patch count; the others are contiguous.
+				int start = shape.length == 5 ? (int) (i * (reference.length / shape[0])) : offset;
+				float[] mine = new float[length];
+				System.arraycopy(reference, start, mine, 0, length);
+				out.add(ours.get(i).withPixels(mine));
+				offset += length;
+			}
+			return out;
+		}
+
+		private List<ChatMessage> messages() {
+			List<ChatMessage> messages = new ArrayList<>();
+			if (this.expected.has("system_text")) {
+				messages.add(ChatMessage.system(this.expected.get("system_text").getAsString()));
+			}
+			messages.add(ChatMessage.user(this.expected.get("messages_text").getAsString(),
+					this.expected.getAsJsonArray("images").size()));
+			return messages;
+		}
+
+		private EncodedPrompt encode(List<PreparedImage> images) {
+			return this.model.encodePrompt(messages(), images, true, 0);
 		}
 
 		void tokenIds() {
 			open();
-			EncodedPrompt prompt = encode();
+			List<PreparedImage> images = images();
+			EncodedPrompt prompt = encode(images);
 			assertThat(prompt.renderedPrompt()).isEqualTo(this.expected.get("rendered_prompt").getAsString());
 			assertThat(prompt.ids()).containsExactly(longs(this.expected.getAsJsonArray("input_ids")));
-			assertThat(this.model.config().imageTokensPerImage())
-				.isEqualTo(this.expected.get("image_tokens_per_image").getAsInt());
-		}
-
-		void preprocessing() throws IOException {
-			open();
-			float[] reference = SafetensorsFile.readFloats(this.tensors.get("pixel_values"));
-			JsonArray images = this.expected.getAsJsonArray("images");
-			List<float[]> ours = new ArrayList<>();
-			for (int i = 0; i < images.size(); i++) {
-				byte[] bytes = Files.readAllBytes(this.folder.resolve(images.get(i).getAsString()));
-				RgbImage image = ImageDecoder.decode(bytes, images.get(i).getAsString());
-				ours.add(this.model.imageProcessor().preprocess(image));
+			int[] tokens = images.stream().mapToInt(PreparedImage::tokens).toArray();
+			if (this.expected.has("image_tokens_per_image")) {
+				assertThat(tokens).as("image tokens per image")
+					.containsOnly(this.expected.get("image_tokens_per_image").getAsInt());
 			}
-			double sum = 0;
-			int o = 0;
-			for (float[] one : ours) {
-				for (float v : one) {
-					sum += Math.abs(v - reference[o++]);
+			if (this.expected.has("image_tokens")) {
+				assertThat(tokens).as("image tokens").containsExactly(ints(this.expected.getAsJsonArray("image_tokens")));
+			}
+			for (String key : List.of("image_sizes", "image_num_patches", "image_grid_thw")) {
+				if (!this.expected.has(key)) {
+					continue;
+				}
+				JsonArray reference = this.expected.getAsJsonArray(key);
+				for (int i = 0; i < images.size(); i++) {
+					List<Integer> ours = images.get(i).processorOutputs().get(key);
+					assertThat(ours).as("%s of image %d", key, i).isNotNull();
+					JsonElement ref = reference.get(i);
+					int[] refValues = ref.isJsonArray() ? ints(ref.getAsJsonArray()) : new int[] { ref.getAsInt() };
+					assertThat(ours).as("%s of image %d", key, i).containsExactly(java.util.Arrays.stream(refValues).boxed()
+						.toArray(Integer[]::new));
 				}
 			}
-			assertThat(o).as("preprocessed element count").isEqualTo(reference.length);
-			assertThat(sum / reference.length).as("mean abs diff of pixel values").isLessThanOrEqualTo(0.02);
+			if (this.expected.has("position_ids")) {
+				JsonArray streams = this.expected.getAsJsonArray("position_ids");
+				for (int stream = 0; stream < streams.size(); stream++) {
+					long[] ref = longs(streams.get(stream).getAsJsonArray());
+					long[] ours = new long[prompt.length()];
+					for (int i = 0; i < ours.length; i++) {
+						ours[i] = prompt.positions().position(stream, i);
+					}
+					assertThat(ours).as("position_ids[%d]", stream).containsExactly(ref);
+				}
+			}
+			if (this.expected.has("rope_deltas")) {
+				long delta = this.expected.get("rope_deltas").getAsLong();
+				for (int stream = 0; stream < 3; stream++) {
+					for (int step = 0; step < 3; step++) {
+						assertThat(prompt.positions().position(stream, prompt.length() + step))
+							.as("decoding step %d, stream %d", step, stream)
+							.isEqualTo(prompt.length() + step + delta);
+					}
+				}
+			}
+		}
+
+		void preprocessing() {
+			open();
+			float[] reference = SafetensorsFile.readFloats(this.tensors.get("pixel_values"));
+			List<PreparedImage> ours = images();
+			List<PreparedImage> refs = referenceImages();
+			double sum = 0;
+			long count = 0;
+			for (int i = 0; i < ours.size(); i++) {
+				float[] a = ours.get(i).pixels();
+				float[] b = refs.get(i).pixels();
+				for (int k = 0; k < a.length; k++) {
+					sum += Math.abs(a[k] - b[k]);
+				}
+				count += a.length;
+			}
+			long expectedCount = reference.length;
+			TensorEntry entry = this.tensors.get("pixel_values");
+			if (entry.shape().length == 5) {
+				// Rows past each image's patch count are the batch's zero padding.
+				long perPatch = reference.length / (entry.shape()[0] * entry.shape()[1]);
+				expectedCount = 0;
+				for (JsonElement n : this.expected.getAsJsonArray("image_num_patches")) {
+					expectedCount += n.getAsLong() * perPatch;
+				}
+			}
+			assertThat(count).as("preprocessed element count").isEqualTo(expectedCount);
+			assertThat(sum / count).as("mean abs diff of pixel values").isLessThanOrEqualTo(0.02);
 		}
 
 		void promptLogits() {
 			open();
 			float[] reference = SafetensorsFile.readFloats(this.tensors.get("prompt_logits"));
 			try (NDManager scope = this.model.newRequestManager()) {
-				EncodedPrompt prompt = encode();
+				List<PreparedImage> images = referenceImages();
+				EncodedPrompt prompt = encode(images);
 				KvCache cache = this.model.newCache(scope, prompt.length() + 16);
-				NDArray logits = prefill(scope, prompt, cache, AttentionObserver.NONE, true);
+				NDArray logits = prefill(scope, prompt, images, cache, AttentionObserver.NONE, true);
 				assertClose("prompt logits", logits.toFloatArray(), reference);
 			}
 		}
@@ -157,27 +249,40 @@ class FixtureParityTest {
 		void stepLogitsAndGreedy() {
 			open();
 			long[] greedyRef = longs(this.expected.getAsJsonArray("greedy_tokens_full_cache"));
-			TensorEntry stepEntry = this.tensors.get("step_logits");
-			float[] stepRef = SafetensorsFile.readFloats(stepEntry);
-			int vocab = (int) stepEntry.shape()[1];
 			try (NDManager scope = this.model.newRequestManager()) {
-				EncodedPrompt prompt = encode();
+				List<PreparedImage> images = referenceImages();
+				EncodedPrompt prompt = encode(images);
 				KvCache cache = this.model.newCache(scope, prompt.length() + greedyRef.length);
-				float[] last = prefill(scope, prompt, cache, AttentionObserver.NONE, false).toFloatArray();
-				long[] greedy = new long[greedyRef.length];
-				greedy[0] = Sampler.argmax(last);
-				for (int i = 0; i < greedyRef.length; i++) {
-					// Feed the reference token so that step logits stay comparable even after a mismatch.
-					float[] logits = step(scope, cache, greedyRef[i], prompt.length() + i);
-					float[] ref = new float[vocab];
-					System.arraycopy(stepRef, i * vocab, ref, 0, vocab);
-					assertClose("step logits row " + i, logits, ref);
-					if (i + 1 < greedy.length) {
-						greedy[i + 1] = Sampler.argmax(logits);
-					}
-				}
+				float[] last = prefill(scope, prompt, images, cache, AttentionObserver.NONE, false).toFloatArray();
+				long[] greedy = decode(scope, prompt, cache, last, greedyRef, "step_logits");
 				assertThat(greedy).as("greedy tokens with the full cache").containsExactly(greedyRef);
 			}
+		}
+
+		/**
+		 * Decodes greedily from {@code last}; where {@code logitsTensor} is given, each step feeds the reference
+		 * token (so that the logits stay comparable after a mismatch) and checks that step's logits.
+		 */
+		private long[] decode(NDManager scope, EncodedPrompt prompt, KvCache cache, float[] last, long[] greedyRef,
+				String logitsTensor) {
+			TensorEntry stepEntry = this.tensors.get(logitsTensor);
+			float[] stepRef = stepEntry == null ? null : SafetensorsFile.readFloats(stepEntry);
+			int vocab = stepEntry == null ? 0 : (int) stepEntry.shape()[1];
+			long[] greedy = new long[greedyRef.length];
+			greedy[0] = Sampler.argmax(last);
+			for (int i = 0; i < greedyRef.length; i++) {
+				long fed = stepRef != null ? greedyRef[i] : greedy[i];
+				float[] logits = step(scope, cache, fed, prompt, i);
+				if (stepRef != null) {
+					float[] ref = new float[vocab];
+					System.arraycopy(stepRef, i * vocab, ref, 0, vocab);
+					assertClose(logitsTensor + " row " + i, logits, ref);
+				}
+				if (i + 1 < greedy.length) {
+					greedy[i + 1] = Sampler.argmax(logits);
+				}
+			}
+			return greedy;
 		}
 
 		void vlCache() {
@@ -193,11 +298,12 @@ class FixtureParityTest {
 				.build();
 			long[] greedyRef = longs(vl.getAsJsonArray("greedy_tokens"));
 			try (NDManager scope = this.model.newRequestManager()) {
-				EncodedPrompt prompt = encode();
+				List<PreparedImage> images = referenceImages();
+				EncodedPrompt prompt = encode(images);
 				KvCache cache = this.model.newCache(scope, prompt.length());
 				CompressionRun run = CompressionPolicies.get("vl-cache").begin(prompt.layout(), options,
 						this.model.numLayers());
-				float[] last = prefill(scope, prompt, cache, run, false).toFloatArray();
+				float[] last = prefill(scope, prompt, images, cache, run, false).toFloatArray();
 				CompressionReport report = CacheCompressor.apply(cache, run, "vl-cache", options, prompt.layout(),
 						greedyRef.length);
 				double[] sparsityRef = doubles(vl.getAsJsonArray("layer_sparsity"));
@@ -213,14 +319,14 @@ class FixtureParityTest {
 				assertThat(report.budgets()).as("layer budgets")
 					.containsExactly(ints(vl.getAsJsonArray("layer_budgets")));
 				assertThat(cache.lengths()).as("cache lengths after compression").containsExactly(report.budgets());
-				long[] greedy = new long[greedyRef.length];
-				greedy[0] = Sampler.argmax(last);
-				for (int i = 0; i < greedyRef.length; i++) {
-					float[] logits = step(scope, cache, greedy[i], prompt.length() + i);
-					if (i + 1 < greedy.length) {
-						greedy[i + 1] = Sampler.argmax(logits);
+				if (vl.has("kept_positions")) {
+					JsonArray kept = vl.getAsJsonArray("kept_positions");
+					for (int l = 0; l < kept.size(); l++) {
+						assertThat(cache.layer(l).positions()).as("layer %d kept positions", l)
+							.containsExactly(ints(kept.get(l).getAsJsonArray()));
 					}
 				}
+				long[] greedy = decode(scope, prompt, cache, last, greedyRef, "vlcache_step_logits");
 				assertThat(greedy).as("greedy tokens on the compressed cache").containsExactly(greedyRef);
 				assertThat(cache.lengths()).as("cache lengths after decoding")
 					.containsExactly(ints(vl.getAsJsonArray("cache_lengths_after_decode")));
@@ -239,20 +345,19 @@ class FixtureParityTest {
 			return value.matches("\\d+") ? ScoringWindow.parse(value) : ScoringWindow.AUTO;
 		}
 
-		private NDArray prefill(NDManager scope, EncodedPrompt prompt, KvCache cache, AttentionObserver observer,
-				boolean allRows) {
-			float[] pixels = SafetensorsFile.readFloats(this.tensors.get("pixel_values"));
-			TensorEntry e = this.tensors.get("pixel_values");
-			NDArray pixelValues = scope.create(pixels, new Shape(e.shape()));
-			NDArray features = this.model.imageFeatures(pixelValues);
-			NDArray embeddings = this.model.inputEmbeddings(scope, prompt, features);
-			return this.model.forward(scope, embeddings, cache, 0, observer, allRows);
+		private NDArray prefill(NDManager scope, EncodedPrompt prompt, List<PreparedImage> images, KvCache cache,
+				AttentionObserver observer, boolean allRows) {
+			NDArray embeddings = this.model.promptEmbeddings(scope, prompt, images);
+			return this.model.forward(scope, embeddings, cache, 0, observer, allRows, prompt.positions());
 		}
 
-		private float[] step(NDManager scope, KvCache cache, long token, int position) {
+		/** Feeds {@code token}, the {@code step}-th token after the prompt. */
+		private float[] step(NDManager scope, KvCache cache, long token, EncodedPrompt prompt, int step) {
 			try (NDManager stepScope = scope.newSubManager()) {
 				NDArray embedding = this.model.embedTokens(stepScope, token);
-				return this.model.forward(stepScope, embedding, cache, position, AttentionObserver.NONE, false)
+				return this.model
+					.forward(stepScope, embedding, cache, prompt.length() + step, AttentionObserver.NONE, false,
+							prompt.positions())
 					.toFloatArray();
 			}
 		}

@@ -90,7 +90,7 @@ class ModelFamiliesTest {
 					true, 0);
 			KvCache cache = model.newCache(scope, 4);
 			assertThat(model.imageFeatures(model.pixelValues(scope, images)).getShape().get(1))
-				.isEqualTo(model.config().imageTokensPerImage());
+				.isEqualTo((long) model.config().fixedImageTokens());
 			long[] continuation = { 19, 20, 21 };
 			float[] step = decodeThroughCache(model, scope, cache, prompt, images, continuation);
 			assertSameLogits(step, lastLogits(model, scope, continuation, images));
@@ -132,12 +132,12 @@ class ModelFamiliesTest {
 	void featureLayerAndStrategyChooseTheTokens(@TempDir Path full, @TempDir Path dflt) throws IOException {
 		try (LlavaModel model = LlavaModel.load(new RandomCheckpoint("llama", "siglip_vision_model").write(full),
 				ModelOptions.DEFAULT)) {
-			assertThat(model.config().imageTokensPerImage()).isEqualTo(16);
+			assertThat(model.config().fixedImageTokens()).isEqualTo(16);
 		}
 		try (LlavaModel model = LlavaModel.load(new RandomCheckpoint("llama", "clip_vision_model")
 			.root("vision_feature_select_strategy", "default").root("vision_feature_layer", -2).write(dflt),
 				ModelOptions.DEFAULT); NDManager scope = model.newRequestManager()) {
-			assertThat(model.config().imageTokensPerImage()).isEqualTo(16);
+			assertThat(model.config().fixedImageTokens()).isEqualTo(16);
 			NDArray features = model.imageFeatures(model.pixelValues(scope, List.of(image(3))));
 			assertThat(features.getShape().getShape()).containsExactly(1, 16, 64);
 		}

@@ -64,6 +64,11 @@ public final class WeightLoader {
 		return this.index;
 	}
 
+	/** The dtype every loaded tensor has, and so the dtype activations are computed in. */
+	public DataType computeType() {
+		return this.computeType;
+	}
+
 	/** Number of parameters loaded so far. */
 	public long loadedParameters() {
 		return this.loadedParameters;

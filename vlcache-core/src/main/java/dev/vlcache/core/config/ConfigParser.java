@@ -33,7 +33,10 @@ public final class ConfigParser {
 	private ConfigParser() {
 	}
 
-	/** Parses {@code config.json} (and {@code generation_config.json} for EOS ids) in {@code folder}. */
+	/**
+	 * Parses {@code config.json} (and {@code generation_config.json} for EOS ids) of a {@code llava} checkpoint in
+	 * {@code folder}.
+	 */
 	public static LlavaConfig parse(Path folder) {
 		Path file = folder.resolve("config.json");
 		JsonObject root = readJson(file);
@@ -43,8 +46,17 @@ public final class ConfigParser {
 		}
 		if (!modelType.equals("llava")) {
 			throw new CheckpointException("Unsupported model_type '" + modelType + "' in " + file
-					+ "; this engine loads \"llava\" checkpoints");
+					+ "; this reads \"llava\" checkpoints");
 		}
+		return parseLlava(folder, root);
+	}
+
+	/**
+	 * The parts every LLaVA-style config shares ({@code llava}, {@code llava_next}, {@code llava_onevision}):
+	 * {@code text_config}, {@code vision_config}, the feature layer and strategy, the projector and the ids.
+	 */
+	public static LlavaConfig parseLlava(Path folder, JsonObject root) {
+		Path file = folder.resolve("config.json");
 		JsonObject textJson = root.has("text_config") && root.get("text_config").isJsonObject()
 				? root.getAsJsonObject("text_config") : new JsonObject();
 		JsonObject visionJson = root.has("vision_config") && root.get("vision_config").isJsonObject()
@@ -78,14 +90,11 @@ public final class ConfigParser {
 		}
 		int imageTokenId = root.has("image_token_index") ? root.get("image_token_index").getAsInt()
 				: integer(root, "image_token_id", 32000);
-		Set<Integer> eos = new LinkedHashSet<>();
-		readGenerationEos(folder, eos);
-		addIds(textJson.get("eos_token_id"), eos);
-		addIds(root.get("eos_token_id"), eos);
+		List<Integer> eos = eosTokenIds(folder, textJson, root);
 		Integer bos = textJson.has("bos_token_id") && !textJson.get("bos_token_id").isJsonNull()
 				? textJson.get("bos_token_id").getAsInt() : null;
 		return new LlavaConfig(text, vision, imageTokenId, string(root, "projector_hidden_act", "gelu"), featureLayers,
-				strategy, bool(root, "multimodal_projector_bias", true), List.copyOf(eos), bos);
+				strategy, bool(root, "multimodal_projector_bias", true), eos, bos);
 	}
 
 	static TextConfig parseText(JsonObject j, Path file) {
@@ -97,6 +106,14 @@ public final class ConfigParser {
 			default -> throw new CheckpointException("Unsupported text_config.model_type '" + type + "' in " + file
 					+ "; supported decoders: llama, mistral, qwen2");
 		};
+		return parseText(j, file, family);
+	}
+
+	/**
+	 * A decoder configuration of a known architecture, its omitted fields taking that architecture's Hugging Face
+	 * defaults (for configs that keep the decoder's fields at the top level, as Qwen2-VL does).
+	 */
+	public static TextConfig parseText(JsonObject j, Path file, DecoderFamily family) {
 		// Defaults of LlamaConfig / MistralConfig / Qwen2Config.
 		int vocab = integer(j, "vocab_size", family == DecoderFamily.QWEN2 ? 151936 : 32000);
 		int hidden = integer(j, "hidden_size", 4096);
@@ -138,9 +155,29 @@ public final class ConfigParser {
 		if (!act.equals("silu")) {
 			throw new CheckpointException("text_config.hidden_act '" + act + "' in " + file + " is not supported (silu)");
 		}
+		List<Integer> mrope = mropeSection(j, headDim, file);
 		return new TextConfig(family, vocab, hidden, intermediate, layers, heads, kvHeads, headDim, act, maxPos, eps,
-				theta, ropeScaling(j, file), attentionBias, outputBias, mlpBias, bool(j, "tie_word_embeddings", false),
-				slidingWindow);
+				theta, mrope.isEmpty() ? ropeScaling(j, file) : null, attentionBias, outputBias, mlpBias,
+				bool(j, "tie_word_embeddings", false), slidingWindow, mrope);
+	}
+
+	/**
+	 * {@code rope_scaling.mrope_section} (Qwen2-VL's multimodal rotary positions): how many of the head's
+	 * rotary frequencies follow the temporal, height and width position; they must add up to half the head.
+	 */
+	private static List<Integer> mropeSection(JsonObject j, int headDim, Path file) {
+		JsonElement e = j.get("rope_scaling");
+		if (e == null || !e.isJsonObject() || !e.getAsJsonObject().has("mrope_section")) {
+			return List.of();
+		}
+		List<Integer> sections = new ArrayList<>();
+		e.getAsJsonObject().getAsJsonArray("mrope_section").forEach(x -> sections.add(x.getAsInt()));
+		int sum = sections.stream().mapToInt(Integer::intValue).sum();
+		if (sections.size() != 3 || sum != headDim / 2) {
+			throw new CheckpointException("rope_scaling.mrope_section " + sections + " in " + file
+					+ " must have 3 sections adding up to head_dim / 2 = " + headDim / 2);
+		}
+		return sections;
 	}
 
 	private static @Nullable RopeScaling ropeScaling(JsonObject j, Path file) {
@@ -152,6 +189,7 @@ public final class ConfigParser {
 		String type = string(r, "rope_type", string(r, "type", "default"));
 		switch (type) {
 			case "default":
+			case "mrope":
 				return null;
 			case "linear":
 				return new RopeScaling(type, number(r, "factor", 1.0), 0, 0, 0);
@@ -164,7 +202,7 @@ public final class ConfigParser {
 		}
 	}
 
-	static VisionConfig parseVision(JsonObject j, Path file) {
+	public static VisionConfig parseVision(JsonObject j, Path file) {
 		String type = string(j, "model_type", "clip_vision_model");
 		return switch (type) {
 			case "clip_vision_model" -> new VisionConfig(VisionFamily.CLIP, integer(j, "hidden_size", 768),
@@ -186,11 +224,17 @@ public final class ConfigParser {
 		return new VisionConfig(VisionFamily.CLIP, 1024, 4096, 24, 16, 3, 336, 14, "quick_gelu", 1e-5);
 	}
 
-	private static void readGenerationEos(Path folder, Set<Integer> eos) {
+	/** End-of-sequence ids of {@code generation_config.json} and of the given config objects, in that order. */
+	public static List<Integer> eosTokenIds(Path folder, JsonObject... configs) {
+		Set<Integer> eos = new LinkedHashSet<>();
 		Path file = folder.resolve("generation_config.json");
 		if (Files.isRegularFile(file)) {
 			addIds(readJson(file).get("eos_token_id"), eos);
 		}
+		for (JsonObject c : configs) {
+			addIds(c.get("eos_token_id"), eos);
+		}
+		return List.copyOf(eos);
 	}
 
 	private static void addIds(@Nullable JsonElement e, Set<Integer> into) {
@@ -225,22 +269,22 @@ public final class ConfigParser {
 		}
 	}
 
-	static @Nullable String string(JsonObject j, String key, @Nullable String fallback) {
+	public static @Nullable String string(JsonObject j, String key, @Nullable String fallback) {
 		JsonElement e = j.get(key);
 		return e == null || e.isJsonNull() ? fallback : e.getAsString();
 	}
 
-	static int integer(JsonObject j, String key, int fallback) {
+	public static int integer(JsonObject j, String key, int fallback) {
 		JsonElement e = j.get(key);
 		return e == null || e.isJsonNull() ? fallback : e.getAsInt();
 	}
 
-	static double number(JsonObject j, String key, double fallback) {
+	public static double number(JsonObject j, String key, double fallback) {
 		JsonElement e = j.get(key);
 		return e == null || e.isJsonNull() ? fallback : e.getAsDouble();
 	}
 
-	static boolean bool(JsonObject j, String key, boolean fallback) {
+	public static boolean bool(JsonObject j, String key, boolean fallback) {
 		JsonElement e = j.get(key);
 		return e == null || e.isJsonNull() ? fallback : e.getAsBoolean();
 	}

@@ -1,5 +1,7 @@
 package dev.vlcache.core.config;
 
+import java.util.List;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,11 +26,17 @@ import org.jspecify.annotations.Nullable;
  * @param mlpBias whether MLP projections have biases
  * @param tieWordEmbeddings whether the LM head reuses the token embeddings
  * @param slidingWindow sliding attention window, or {@code null} when attention is global
+ * @param mropeSection multimodal rotary sections (temporal, height, width frequencies; Qwen2-VL's
+ * {@code rope_scaling.mrope_section}), or empty for one position stream
  */
 public record TextConfig(DecoderFamily family, int vocabSize, int hiddenSize, int intermediateSize, int numLayers,
 		int numHeads, int numKvHeads, int headDim, String hiddenAct, int maxPositionEmbeddings, double rmsNormEps,
 		double ropeTheta, @Nullable RopeScaling ropeScaling, boolean attentionBias, boolean outputBias,
-		boolean mlpBias, boolean tieWordEmbeddings, @Nullable Integer slidingWindow) {
+		boolean mlpBias, boolean tieWordEmbeddings, @Nullable Integer slidingWindow, List<Integer> mropeSection) {
+
+	public TextConfig {
+		mropeSection = List.copyOf(mropeSection);
+	}
 
 	/** Decoder architectures this engine implements. */
 	public enum DecoderFamily {

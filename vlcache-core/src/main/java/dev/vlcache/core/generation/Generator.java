@@ -15,6 +15,7 @@ import dev.vlcache.core.compression.CompressionPolicies;
 import dev.vlcache.core.compression.CompressionPolicy;
 import dev.vlcache.core.compression.CompressionReport;
 import dev.vlcache.core.compression.CompressionRun;
+import dev.vlcache.core.family.PreparedImage;
 import dev.vlcache.core.image.ImageDecoder;
 import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
@@ -67,7 +68,8 @@ public final class Generator {
 		for (ImageInput image : request.images()) {
 			images.add(ImageDecoder.decode(image.bytes(), image.name()));
 		}
-		EncodedPrompt prompt = this.model.promptEncoder().encode(request.messages(), true, 1);
+		List<PreparedImage> prepared = this.model.prepareImages(images);
+		EncodedPrompt prompt = this.model.encodePrompt(request.messages(), prepared, true, 1);
 		int n = prompt.length();
 		int contextLength = this.model.config().text().maxPositionEmbeddings();
 		int maxNew = Math.min(sampling.maxNewTokens(), contextLength - n);
@@ -85,10 +87,9 @@ public final class Generator {
 			CompressionRun run = policy.begin(prompt.layout(), request.compression(), this.model.numLayers());
 			float[] logits;
 			try (NDManager prefillScope = scope.newSubManager()) {
-				NDArray features = images.isEmpty() ? null
-						: this.model.imageFeatures(this.model.pixelValues(prefillScope, images));
-				NDArray embeddings = this.model.inputEmbeddings(prefillScope, prompt, features);
-				logits = this.model.forward(prefillScope, embeddings, cache, 0, run, false).toFloatArray();
+				NDArray embeddings = this.model.promptEmbeddings(prefillScope, prompt, prepared);
+				logits = this.model.forward(prefillScope, embeddings, cache, 0, run, false, prompt.positions())
+					.toFloatArray();
 			}
 			long prefillEnd = System.nanoTime();
 			held = track(held, cache.bytes());
@@ -111,7 +112,9 @@ public final class Generator {
 				if (step > 0) {
 					try (NDManager stepScope = scope.newSubManager()) {
 						NDArray embedding = this.model.embedTokens(stepScope, tokens.get(tokens.size() - 1));
-						logits = this.model.forward(stepScope, embedding, cache, n + step - 1, AttentionObserver.NONE, false)
+						logits = this.model
+							.forward(stepScope, embedding, cache, n + step - 1, AttentionObserver.NONE, false,
+									prompt.positions())
 							.toFloatArray();
 					}
 					held = track(held, held + bytesPerToken);

@@ -105,6 +105,15 @@ public final class LanguageModel {
 	 */
 	public NDArray forward(NDManager scope, NDArray embeddings, KvCache cache, int position, AttentionObserver observer,
 			boolean allRows) {
+		return forward(scope, embeddings, cache, position, observer, allRows, RotaryPositions.SEQUENTIAL);
+	}
+
+	/**
+	 * As {@link #forward(NDManager, NDArray, KvCache, int, AttentionObserver, boolean)}, with sequence index
+	 * {@code position ..} rotated by {@code rotary} (the request's positions, see {@link RotaryPositions}).
+	 */
+	public NDArray forward(NDManager scope, NDArray embeddings, KvCache cache, int position, AttentionObserver observer,
+			boolean allRows, RotaryPositions rotary) {
 		int t = (int) embeddings.getShape().get(0);
 		int promptLength = cache.layer(0).length() + t;
 		int cacheStart = cache.layer(0).length();
@@ -114,7 +123,7 @@ public final class LanguageModel {
 			int end = Math.min(t, start + chunk);
 			try (NDManager chunkScope = scope.newSubManager()) {
 				NDArray x = embeddings.get(chunkScope, new NDIndex("{}:{}", start, end));
-				NDArray[] cosSin = this.rope.cosSin(chunkScope, position + start, end - start, this.dtype);
+				NDArray[] cosSin = this.rope.cosSin(chunkScope, rotary, position + start, end - start, this.dtype);
 				// The mask depends only on how many entries a layer holds, unless a sliding window meets evicted
 				// entries: layers of equal length (all of them during prefill) share one.
 				NDArray sharedMask = null;

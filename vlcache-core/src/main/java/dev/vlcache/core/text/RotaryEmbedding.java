@@ -1,5 +1,7 @@
 package dev.vlcache.core.text;
 
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -13,7 +15,9 @@ import dev.vlcache.core.config.TextConfig.RopeScaling;
 
 /**
  * Rotary position embedding as Llama, Mistral and Qwen2 apply it ({@code rotate_half} convention), with
- * {@code linear} and {@code llama3} frequency scaling.
+ * {@code linear} and {@code llama3} frequency scaling, and Qwen2-VL's multimodal variant: with an
+ * {@code mrope_section} of (t, h, w), the first t frequencies turn with the temporal position, the next h with
+ * the height position and the last w with the width position (in both halves of the head).
  */
 public final class RotaryEmbedding {
 
@@ -22,6 +26,9 @@ public final class RotaryEmbedding {
 	private final int headDim;
 
 	private final double positionScale;
+
+	/** The position stream each frequency follows: all 0 without multimodal sections. */
+	private final int[] streamOf;
 
 	public RotaryEmbedding(TextConfig config) {
 		this.headDim = config.headDim();
@@ -39,6 +46,14 @@ public final class RotaryEmbedding {
 			applyLlama3(scaling);
 		}
 		this.positionScale = scale;
+		this.streamOf = new int[half];
+		int frequency = 0;
+		List<Integer> sections = config.mropeSection();
+		for (int stream = 0; stream < sections.size(); stream++) {
+			for (int k = 0; k < sections.get(stream); k++) {
+				this.streamOf[frequency++] = stream;
+			}
+		}
 	}
 
 	private void applyLlama3(RopeScaling s) {
@@ -60,13 +75,20 @@ public final class RotaryEmbedding {
 
 	/** cos and sin tables for positions {@code start .. start+count-1}: two [count, head dim] arrays. */
 	public NDArray[] cosSin(NDManager manager, int start, int count, DataType dtype) {
+		return cosSin(manager, RotaryPositions.SEQUENTIAL, start, count, dtype);
+	}
+
+	/**
+	 * cos and sin tables for sequence indices {@code start .. start+count-1}, rotated by {@code positions}: two
+	 * [count, head dim] arrays.
+	 */
+	public NDArray[] cosSin(NDManager manager, RotaryPositions positions, int start, int count, DataType dtype) {
 		int half = this.invFreq.length;
 		float[] cos = new float[count * this.headDim];
 		float[] sin = new float[count * this.headDim];
 		for (int t = 0; t < count; t++) {
-			double pos = (start + t) * this.positionScale;
 			for (int i = 0; i < half; i++) {
-				double angle = pos * this.invFreq[i];
+				double angle = positions.position(this.streamOf[i], start + t) * this.positionScale * this.invFreq[i];
 				float c = (float) Math.cos(angle);
 				float s = (float) Math.sin(angle);
 				int base = t * this.headDim;

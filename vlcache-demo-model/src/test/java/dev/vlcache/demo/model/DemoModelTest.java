@@ -31,7 +31,7 @@ class DemoModelTest {
 		assertThat(embedded).isInstanceOf(DemoModel.class);
 		assertThat(embedded.name()).isEqualTo("vlcache-demo");
 		try (LlavaModel model = LlavaModel.load(embedded.folder(), new ModelOptions("cpu", "float32"))) {
-			assertThat(model.config().vision().numPositions()).isEqualTo(256);
+			assertThat(model.config().fixedImageTokens()).isEqualTo(256);
 			assertThat(model.promptEncoder()
 				.encode(List.of(ChatMessage.user("What colour is the circle?", 2)), true, 0)
 				.layout()
