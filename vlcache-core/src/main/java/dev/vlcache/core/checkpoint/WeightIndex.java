@@ -34,7 +34,8 @@ public final class WeightIndex {
 	private static final String[][] PREFIXES = { { "language_model.model.", "text." },
 			{ "model.language_model.", "text." }, { "language_model.lm_head.", "lm_head." }, { "lm_head.", "lm_head." },
 			{ "vision_tower.vision_model.", "vision." }, { "model.vision_tower.vision_model.", "vision." },
-			{ "multi_modal_projector.", "projector." }, { "model.multi_modal_projector.", "projector." } };
+			{ "multi_modal_projector.", "projector." }, { "model.multi_modal_projector.", "projector." },
+			{ "image_newline", "image_newline" }, { "model.image_newline", "image_newline" } };
 
 	private final Path folder;
 

@@ -2,6 +2,8 @@ package dev.vlcache.core.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -27,10 +29,17 @@ import dev.vlcache.core.checkpoint.CheckpointException;
  * @param mean per-channel normalisation mean
  * @param std per-channel normalisation standard deviation
  * @param doNormalize whether to normalise
+ * @param processorType {@code image_processor_type}
+ * @param imageGridPinpoints the any-resolution grid's candidate [height, width] resolutions
+ * ({@code LlavaNextImageProcessor}, {@code LlavaOnevisionImageProcessor}), else empty
  */
 public record PreprocessorConfig(int resizeShortestEdge, int resizeHeight, int resizeWidth, boolean doResize,
 		int cropHeight, int cropWidth, double rescaleFactor, boolean doRescale, double[] mean, double[] std,
-		boolean doNormalize) {
+		boolean doNormalize, String processorType, List<int[]> imageGridPinpoints) {
+
+	/** The processors this engine implements (Qwen2-VL's has its own, {@link Qwen2VlProcessorConfig}). */
+	static final List<String> SUPPORTED = List.of("CLIPImageProcessor", "SiglipImageProcessor",
+			"LlavaNextImageProcessor", "LlavaOnevisionImageProcessor");
 
 	private static final double[] CLIP_MEAN = { 0.48145466, 0.4578275, 0.40821073 };
 
@@ -50,11 +59,16 @@ public record PreprocessorConfig(int resizeShortestEdge, int resizeHeight, int r
 	/** Parses the settings of {@code j}, read from {@code source} (named in errors). */
 	public static PreprocessorConfig fromJson(JsonObject j, String source) {
 		String type = j.has("image_processor_type") ? j.get("image_processor_type").getAsString() : "CLIPImageProcessor";
-		boolean siglip = type.startsWith("Siglip");
-		if (!siglip && !type.startsWith("CLIP")) {
+		// "...Fast" processors compute the same thing with torchvision; their settings are the same.
+		String base = type.endsWith("Fast") ? type.substring(0, type.length() - 4) : type;
+		if (!SUPPORTED.contains(base)) {
 			throw new CheckpointException("image_processor_type '" + type + "' in " + source
-					+ " is not supported; supported: CLIPImageProcessor, SiglipImageProcessor");
+					+ " is not supported; supported: " + String.join(", ", SUPPORTED) + ", Qwen2VLImageProcessor");
 		}
+		boolean onevision = base.equals("LlavaOnevisionImageProcessor");
+		// SigLIP and OneVision resize to an exact size; CLIP and LLaVA-NeXT resize the shortest edge and crop.
+		boolean exactSize = base.equals("SiglipImageProcessor") || onevision;
+		boolean halfNormalised = base.equals("SiglipImageProcessor");
 		if (j.has("resample") && j.get("resample").getAsInt() != 3) {
 			throw new CheckpointException("resample " + j.get("resample").getAsInt() + " in " + source
 					+ " is not supported; only 3 (bicubic) is implemented");
@@ -63,15 +77,15 @@ public record PreprocessorConfig(int resizeShortestEdge, int resizeHeight, int r
 		int height;
 		int width;
 		JsonElement size = j.get("size");
-		if (siglip) {
-			height = width = 224;
+		if (exactSize) {
+			height = width = onevision ? 384 : 224;
 		}
 		else {
 			shortest = 224;
 			height = width = 0;
 		}
 		if (size != null && size.isJsonPrimitive()) {
-			if (siglip) {
+			if (exactSize) {
 				height = width = size.getAsInt();
 			}
 			else {
@@ -89,7 +103,7 @@ public record PreprocessorConfig(int resizeShortestEdge, int resizeHeight, int r
 				width = s.get("width").getAsInt();
 			}
 		}
-		boolean doCrop = bool(j, "do_center_crop", !siglip);
+		boolean doCrop = bool(j, "do_center_crop", !exactSize);
 		int cropH = 0;
 		int cropW = 0;
 		if (doCrop) {
@@ -105,8 +119,24 @@ public record PreprocessorConfig(int resizeShortestEdge, int resizeHeight, int r
 		}
 		return new PreprocessorConfig(shortest, height, width, bool(j, "do_resize", true), cropH, cropW,
 				j.has("rescale_factor") ? j.get("rescale_factor").getAsDouble() : 1 / 255.0, bool(j, "do_rescale", true),
-				triple(j, "image_mean", siglip ? HALF : CLIP_MEAN), triple(j, "image_std", siglip ? HALF : CLIP_STD),
-				bool(j, "do_normalize", true));
+				triple(j, "image_mean", halfNormalised ? HALF : CLIP_MEAN),
+				triple(j, "image_std", halfNormalised ? HALF : CLIP_STD), bool(j, "do_normalize", true), base,
+				pinpoints(j, source));
+	}
+
+	private static List<int[]> pinpoints(JsonObject j, String source) {
+		JsonElement e = j.get("image_grid_pinpoints");
+		if (e == null || e.isJsonNull()) {
+			return List.of();
+		}
+		List<int[]> out = new ArrayList<>();
+		for (JsonElement p : e.getAsJsonArray()) {
+			if (!p.isJsonArray() || p.getAsJsonArray().size() != 2) {
+				throw new CheckpointException("image_grid_pinpoints in " + source + " must be [height, width] pairs, got " + p);
+			}
+			out.add(new int[] { p.getAsJsonArray().get(0).getAsInt(), p.getAsJsonArray().get(1).getAsInt() });
+		}
+		return List.copyOf(out);
 	}
 
 	/** Output height and width of the image processor, independent of the input for cropping/exact processors. */

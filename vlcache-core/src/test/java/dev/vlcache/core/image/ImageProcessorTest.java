@@ -83,8 +83,8 @@ class ImageProcessorTest {
 	@Test
 	void unsupportedProcessorsAreNamed() {
 		assertThatThrownBy(() -> PreprocessorConfig.fromJson(JsonParser.parseString(
-				"{\"image_processor_type\":\"LlavaNextImageProcessor\"}").getAsJsonObject(), "cfg.json"))
-			.hasMessageContaining("LlavaNextImageProcessor");
+				"{\"image_processor_type\":\"Idefics3ImageProcessor\"}").getAsJsonObject(), "cfg.json"))
+			.hasMessageContaining("Idefics3ImageProcessor").hasMessageContaining("supported: CLIPImageProcessor");
 		assertThatThrownBy(() -> PreprocessorConfig.fromJson(JsonParser.parseString("{\"resample\":2}").getAsJsonObject(),
 				"cfg.json")).hasMessageContaining("resample 2");
 	}
