@@ -27,7 +27,8 @@ import org.jspecify.annotations.Nullable;
  * ...), and {@code projector.*} for the multi-modal projector. Both the classic layout
  * ({@code language_model.model.*}, {@code vision_tower.vision_model.*}, {@code multi_modal_projector.*}) and the
  * newer one ({@code model.language_model.*}, {@code model.vision_tower.vision_model.*},
- * {@code model.multi_modal_projector.*}, top-level {@code lm_head.weight}) map onto them.
+ * {@code model.multi_modal_projector.*}, top-level {@code lm_head.weight}) map onto them, as do LLaVA-NeXT's
+ * {@code image_newline} and Qwen2-VL's {@code model.*} decoder and {@code visual.*} tower (in either layout).
  */
 public final class WeightIndex {
 
@@ -35,7 +36,10 @@ public final class WeightIndex {
 			{ "model.language_model.", "text." }, { "language_model.lm_head.", "lm_head." }, { "lm_head.", "lm_head." },
 			{ "vision_tower.vision_model.", "vision." }, { "model.vision_tower.vision_model.", "vision." },
 			{ "multi_modal_projector.", "projector." }, { "model.multi_modal_projector.", "projector." },
-			{ "image_newline", "image_newline" }, { "model.image_newline", "image_newline" } };
+			{ "image_newline", "image_newline" }, { "model.image_newline", "image_newline" },
+			{ "visual.", "visual." }, { "model.visual.", "visual." },
+			// Qwen2-VL's decoder body, last: every more specific "model." prefix is matched above.
+			{ "model.", "text." } };
 
 	private final Path folder;
 

@@ -154,7 +154,7 @@ public record PreprocessorConfig(int resizeShortestEdge, int resizeHeight, int r
 		return j.has(key) && !j.get(key).isJsonNull() ? j.get(key).getAsBoolean() : fallback;
 	}
 
-	private static double[] triple(JsonObject j, String key, double[] fallback) {
+	static double[] triple(JsonObject j, String key, double[] fallback) {
 		JsonElement e = j.get(key);
 		if (e == null || e.isJsonNull()) {
 			return fallback.clone();
