@@ -39,13 +39,22 @@ public final class Fixtures {
 		}
 	}
 
-	/** The first fixture, for tests that need any real checkpoint. */
+	/**
+	 * The LLaVA-1.5 fixture ({@code model_type: llava}), for tests that need a real checkpoint and know its
+	 * prompt ("what color is the circle ?") and image.
+	 */
 	public static Path first() {
-		List<Path> all = folders();
-		if (all.isEmpty()) {
-			throw new IllegalStateException("No fixture folder under " + root());
+		for (Path folder : folders()) {
+			try {
+				if (Files.readString(folder.resolve("config.json")).matches("(?s).*\"model_type\"\\s*:\\s*\"llava\".*")) {
+					return folder;
+				}
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException(ex);
+			}
 		}
-		return all.get(0);
+		throw new IllegalStateException("No llava fixture folder under " + root());
 	}
 
 }
