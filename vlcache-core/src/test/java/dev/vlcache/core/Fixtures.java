@@ -23,6 +23,12 @@ public final class Fixtures {
 		return dir.toAbsolutePath().normalize();
 	}
 
+	/** A fixture of the repository's own {@code fixtures/}, whatever {@code vlcache.fixtures} says. */
+	public static Path inRepository(String name) {
+		Path repo = Paths.get(System.getProperty("vlcache.root", "..")).toAbsolutePath().normalize();
+		return repo.resolve("fixtures").resolve(name);
+	}
+
 	/** Every fixture folder (one holding config.json and expected.json) under the root. */
 	public static List<Path> folders() {
 		Path root = root();
@@ -55,6 +61,17 @@ public final class Fixtures {
 			}
 		}
 		throw new IllegalStateException("No llava fixture folder under " + root());
+	}
+
+	/** Copies the files of fixture folder {@code from} into {@code to}, for tests that alter a checkpoint. */
+	public static Path copy(Path from, Path to) throws IOException {
+		Files.createDirectories(to);
+		try (Stream<Path> files = Files.list(from)) {
+			for (Path f : files.toList()) {
+				Files.copy(f, to.resolve(f.getFileName()));
+			}
+		}
+		return to;
 	}
 
 }

@@ -29,6 +29,7 @@ final class TiledVision implements VisionEncoder {
 
 	private final MultiModalProjector projector;
 
+	/** {@code image_newline} as a [hidden, 1, 1] column, reshaped once at load. */
 	private final NDArray newline;
 
 	private final AnyResolution geometry;
@@ -38,7 +39,8 @@ final class TiledVision implements VisionEncoder {
 	TiledVision(WeightLoader weights, LlavaConfig config, AnyResolution geometry) {
 		this.tower = new VisionTower(weights, config);
 		this.projector = new MultiModalProjector(weights, config);
-		this.newline = weights.load("image_newline", config.text().hiddenSize());
+		long hidden = config.text().hiddenSize();
+		this.newline = weights.load("image_newline", hidden).reshape(hidden, 1, 1);
 		this.geometry = geometry;
 		this.dtype = weights.computeType();
 	}
@@ -89,8 +91,9 @@ final class TiledVision implements VisionEncoder {
 		if (out[0] != kept[0] || out[1] != kept[1]) {
 			map = Bilinear.resize(map, out[0], out[1]);
 		}
-		NDArray newlines = this.newline.reshape(hidden, 1, 1).broadcast(new Shape(hidden, out[0], 1));
-		NDArray rowsWithNewlines = NDArrays.concat(new NDList(map, newlines.toType(map.getDataType(), false)), 2);
+		// Built from the request's manager: an operation on the weight itself would leave its result to the model's.
+		NDArray newlines = map.getManager().zeros(new Shape(hidden, out[0], 1), map.getDataType()).add(this.newline);
+		NDArray rowsWithNewlines = NDArrays.concat(new NDList(map, newlines), 2);
 		NDArray grid2d = rowsWithNewlines.reshape(hidden, (long) out[0] * (out[1] + 1)).transpose(1, 0);
 		return NDArrays.concat(new NDList(base, grid2d), 0);
 	}
