@@ -66,11 +66,11 @@ public final class LayoutBenchmark {
 	}
 
 	private static SyntheticCheckpoint shape(String name) {
-		return switch (name) {
-			case "qwen2-0.5b" -> SyntheticCheckpoint.QWEN2_0_5B;
-			case "llava-7b-4-layers" -> SyntheticCheckpoint.LLAVA_7B_4_LAYERS;
-			default -> throw new IllegalArgumentException("unknown shape '" + name + "'");
-		};
+		return SyntheticCheckpoint.SHAPES.stream()
+			.filter(shape -> shape.name().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("unknown shape '" + name + "'; known: "
+					+ SyntheticCheckpoint.SHAPES.stream().map(SyntheticCheckpoint::name).toList()));
 	}
 
 	/** Each distinct [out, in] matrix of a decoding step and how often a step multiplies by it. */

@@ -118,11 +118,12 @@ public final class ThroughputBenchmark {
 				return new DemoModel().folder();
 			case "fixture":
 				return Paths.get(System.getProperty("vlcache.fixtures", "../fixtures")).resolve("llava-tiny-clip-llama");
-			case "qwen2-0.5b":
-				return cached(SyntheticCheckpoint.QWEN2_0_5B, cache);
-			case "llava-7b-4-layers":
-				return cached(SyntheticCheckpoint.LLAVA_7B_4_LAYERS, cache);
 			default:
+				for (SyntheticCheckpoint shape : SyntheticCheckpoint.SHAPES) {
+					if (shape.name().equals(name)) {
+						return cached(shape, cache);
+					}
+				}
 				return Paths.get(name);
 		}
 	}
