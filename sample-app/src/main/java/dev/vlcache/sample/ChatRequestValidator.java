@@ -15,9 +15,12 @@ import org.springframework.util.MimeType;
 
 import dev.vlcache.ai.VlCacheChatModel;
 import dev.vlcache.ai.VlCacheChatOptions;
+import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.compression.CompressionPolicies;
+import dev.vlcache.core.family.PreparedImage;
 import dev.vlcache.core.image.ImageDecoder;
 import dev.vlcache.core.image.ImageException;
+import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.template.ChatMessage;
 
 /**
@@ -43,12 +46,13 @@ public class ChatRequestValidator {
 		}
 		List<ChatForm.Upload> uploads = form.uploads();
 		List<Media> media = new ArrayList<>();
+		List<RgbImage> decoded = new ArrayList<>();
 		for (ChatForm.Upload upload : uploads) {
 			if (upload.bytes().length == 0) {
 				throw bad("Image missing", "The " + upload.name() + " part has no data: choose an image file to send.");
 			}
 			try {
-				ImageDecoder.decode(upload.bytes(), upload.name());
+				decoded.add(ImageDecoder.decode(upload.bytes(), upload.name()));
 			}
 			catch (ImageException ex) {
 				boolean unsupported = String.valueOf(ex.getMessage()).contains("not a supported image");
@@ -95,10 +99,17 @@ public class ChatRequestValidator {
 			throw bad("Invalid option", ex.getMessage());
 		}
 		int reserve = effective.getMaxTokens() != null ? effective.getMaxTokens() : 0;
+		LlavaModel model = this.chatModel.getModel();
+		List<PreparedImage> prepared;
 		try {
-			this.chatModel.getModel()
-				.promptEncoder()
-				.encode(List.of(ChatMessage.user(question, media.size())), true, reserve);
+			// The model's own image processor: sizes it cannot take are refused here, naming the image and the limit.
+			prepared = model.prepareImages(decoded);
+		}
+		catch (IllegalArgumentException ex) {
+			throw bad("Unsupported image size", ex.getMessage());
+		}
+		try {
+			model.encodePrompt(List.of(ChatMessage.user(question, media.size())), prepared, true, reserve);
 		}
 		catch (IllegalArgumentException ex) {
 			throw bad("Question too long", ex.getMessage());

@@ -227,4 +227,26 @@ class VlCacheAutoConfigurationTest {
 		});
 	}
 
+	@ParameterizedTest(name = "{0}")
+	@CsvSource({ "llava-next-tiny-clip-mistral, 2, 116", "qwen2-vl-tiny, 1, 84" })
+	void everyFamilyServesThroughTheChatModel(String fixture, int images, int imageTokens) throws Exception {
+		Path folder = TestFixtures.folder(fixture);
+		new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(VlCacheChatAutoConfiguration.class))
+			.withPropertyValues("spring.ai.vlcache.model=" + folder, "spring.ai.vlcache.chat.max-tokens=3")
+			.run(context -> {
+				List<Media> media = new java.util.ArrayList<>();
+				for (int i = 0; i < images; i++) {
+					media.add(Media.builder().mimeType(MimeTypeUtils.IMAGE_PNG)
+						.data(java.nio.file.Files.readAllBytes(folder.resolve("image" + i + ".png")))
+						.build());
+				}
+				ChatResponse response = context.getBean(VlCacheChatModel.class)
+					.call(new Prompt(UserMessage.builder().text("what color is the circle ?").media(media).build()));
+				assertThat((Integer) response.getMetadata().get(VlCacheChatModel.METADATA_IMAGE_TOKENS)).isEqualTo(imageTokens);
+				CompressionMetadata c = response.getMetadata().get(VlCacheChatModel.METADATA_COMPRESSION);
+				assertThat(c.policy()).isEqualTo("vl-cache");
+				assertThat(c.kvBytesAfter()).isLessThan(c.kvBytesBefore());
+			});
+	}
+
 }
