@@ -10,6 +10,17 @@ import java.util.Map;
  */
 public interface PreparedImage {
 
+	/** The pixel values of {@code images} one after the other, as the encoder batches them. */
+	static float[] concatenatedPixels(List<PreparedImage> images) {
+		float[] all = new float[images.stream().mapToInt(i -> i.pixels().length).sum()];
+		int offset = 0;
+		for (PreparedImage image : images) {
+			System.arraycopy(image.pixels(), 0, all, offset, image.pixels().length);
+			offset += image.pixels().length;
+		}
+		return all;
+	}
+
 	/** Prompt tokens this image becomes. */
 	int tokens();
 

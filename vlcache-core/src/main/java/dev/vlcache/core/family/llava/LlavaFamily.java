@@ -6,15 +6,12 @@ import java.util.Set;
 import com.google.gson.JsonObject;
 
 import dev.vlcache.core.checkpoint.CheckpointException;
-import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.config.ModelConfig;
 import dev.vlcache.core.family.FamilyCheckpoint;
-import dev.vlcache.core.family.ImagePreparer;
 import dev.vlcache.core.family.ModelFamily;
 import dev.vlcache.core.family.PositionScheme;
-import dev.vlcache.core.family.VisionEncoder;
 import dev.vlcache.core.image.ImageProcessor;
 
 /**
@@ -40,29 +37,9 @@ public final class LlavaFamily implements ModelFamily {
 		}
 		ModelConfig shared = new ModelConfig("llava", llava.text(), llava.imageTokenId(), LlavaVision.towerName(llava),
 				llava.imageTokensPerImage(), llava.eosTokenIds(), llava.bosTokenId());
-		return new FamilyCheckpoint() {
-
-			@Override
-			public ModelConfig config() {
-				return shared;
-			}
-
-			@Override
-			public ImagePreparer images() {
-				return (image, name) -> LlavaImage.of(processor, image, name, side, llava.imageTokensPerImage());
-			}
-
-			@Override
-			public VisionEncoder loadVision(WeightLoader weights) {
-				return new LlavaVision(weights, llava, processor);
-			}
-
-			@Override
-			public PositionScheme positions() {
-				return PositionScheme.SEQUENTIAL;
-			}
-
-		};
+		return new FamilyCheckpoint(shared,
+				(image, name) -> LlavaImage.of(processor, image, name, side, llava.imageTokensPerImage()),
+				weights -> new LlavaVision(weights, llava, processor), PositionScheme.SEQUENTIAL);
 	}
 
 }

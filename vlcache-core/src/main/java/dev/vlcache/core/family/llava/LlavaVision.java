@@ -48,12 +48,7 @@ public final class LlavaVision implements VisionEncoder {
 
 	@Override
 	public NDArray encode(NDManager scope, List<PreparedImage> images) {
-		int per = 3 * this.side * this.side;
-		float[] all = new float[images.size() * per];
-		for (int i = 0; i < images.size(); i++) {
-			System.arraycopy(images.get(i).pixels(), 0, all, i * per, per);
-		}
-		NDArray features = features(pixelValues(scope, all, images.size()));
+		NDArray features = features(pixelValues(scope, PreparedImage.concatenatedPixels(images), images.size()));
 		return features.reshape(-1, features.getShape().get(2));
 	}
 

@@ -9,17 +9,14 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 
 import dev.vlcache.core.checkpoint.CheckpointException;
-import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.LlavaConfig;
 import dev.vlcache.core.config.ModelConfig;
 import dev.vlcache.core.config.PreprocessorConfig;
 import dev.vlcache.core.config.VisionConfig.VisionFamily;
 import dev.vlcache.core.family.FamilyCheckpoint;
-import dev.vlcache.core.family.ImagePreparer;
 import dev.vlcache.core.family.ModelFamily;
 import dev.vlcache.core.family.PositionScheme;
-import dev.vlcache.core.family.VisionEncoder;
 import dev.vlcache.core.image.ImageProcessor;
 
 /**
@@ -85,30 +82,8 @@ public final class LlavaNextFamily implements ModelFamily {
 		String tower = llava.vision().family() == VisionFamily.CLIP ? "clip" : "siglip";
 		ModelConfig shared = new ModelConfig(type, llava.text(), llava.imageTokenId(), tower, null, llava.eosTokenIds(),
 				llava.bosTokenId());
-		ImagePreparer images = new TilingImagePreparer(geometry, tileProcessor, baseSide);
-		return new FamilyCheckpoint() {
-
-			@Override
-			public ModelConfig config() {
-				return shared;
-			}
-
-			@Override
-			public ImagePreparer images() {
-				return images;
-			}
-
-			@Override
-			public VisionEncoder loadVision(WeightLoader weights) {
-				return new TiledVision(weights, llava, geometry);
-			}
-
-			@Override
-			public PositionScheme positions() {
-				return PositionScheme.SEQUENTIAL;
-			}
-
-		};
+		return new FamilyCheckpoint(shared, new TilingImagePreparer(geometry, tileProcessor, baseSide),
+				weights -> new TiledVision(weights, llava, geometry), PositionScheme.SEQUENTIAL);
 	}
 
 	private static List<int[]> pinpoints(JsonObject config, Path file) {

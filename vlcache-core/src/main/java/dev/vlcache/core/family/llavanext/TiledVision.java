@@ -48,15 +48,8 @@ final class TiledVision implements VisionEncoder {
 	@Override
 	public NDArray encode(NDManager scope, List<PreparedImage> images) {
 		int tile = this.geometry.tile();
-		int per = 3 * tile * tile;
 		int tiles = images.stream().mapToInt(i -> ((TiledImage) i).tiles()).sum();
-		float[] all = new float[tiles * per];
-		int offset = 0;
-		for (PreparedImage image : images) {
-			System.arraycopy(image.pixels(), 0, all, offset, image.pixels().length);
-			offset += image.pixels().length;
-		}
-		NDArray pixels = scope.create(all, new Shape(tiles, 3, tile, tile));
+		NDArray pixels = scope.create(PreparedImage.concatenatedPixels(images), new Shape(tiles, 3, tile, tile));
 		if (this.dtype != DataType.FLOAT32) {
 			pixels = pixels.toType(this.dtype, false);
 		}

@@ -83,13 +83,7 @@ final class Qwen2VisionTransformer implements VisionEncoder {
 	public NDArray encode(NDManager scope, List<PreparedImage> images) {
 		int per = this.config.patchValues();
 		int total = images.stream().mapToInt(i -> ((PatchedImage) i).patches()).sum();
-		float[] all = new float[total * per];
-		int offset = 0;
-		for (PreparedImage image : images) {
-			System.arraycopy(image.pixels(), 0, all, offset, image.pixels().length);
-			offset += image.pixels().length;
-		}
-		NDArray pixels = scope.create(all, new Shape(total, per));
+		NDArray pixels = scope.create(PreparedImage.concatenatedPixels(images), new Shape(total, per));
 		if (this.dtype != DataType.FLOAT32) {
 			pixels = pixels.toType(this.dtype, false);
 		}

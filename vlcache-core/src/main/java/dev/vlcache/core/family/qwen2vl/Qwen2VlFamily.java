@@ -6,7 +6,6 @@ import java.util.Set;
 import com.google.gson.JsonObject;
 
 import dev.vlcache.core.checkpoint.CheckpointException;
-import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.config.ConfigParser;
 import dev.vlcache.core.config.ModelConfig;
 import dev.vlcache.core.config.Qwen2VisionConfig;
@@ -14,10 +13,8 @@ import dev.vlcache.core.config.Qwen2VlProcessorConfig;
 import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.config.TextConfig.DecoderFamily;
 import dev.vlcache.core.family.FamilyCheckpoint;
-import dev.vlcache.core.family.ImagePreparer;
 import dev.vlcache.core.family.ModelFamily;
 import dev.vlcache.core.family.PositionScheme;
-import dev.vlcache.core.family.VisionEncoder;
 
 /**
  * Qwen2-VL ({@code qwen2_vl}, {@code Qwen2VLForConditionalGeneration}): its own vision transformer on
@@ -64,31 +61,8 @@ public final class Qwen2VlFamily implements ModelFamily {
 				? config.get("bos_token_id").getAsInt() : null;
 		ModelConfig shared = new ModelConfig("qwen2_vl", text, imageToken, "qwen2-vl", null,
 				ConfigParser.eosTokenIds(folder, textJson, config), bos);
-		ImagePreparer images = new PatchingImagePreparer(processor);
-		PositionScheme positions = new MultimodalPositions(vision.spatialMergeSize());
-		return new FamilyCheckpoint() {
-
-			@Override
-			public ModelConfig config() {
-				return shared;
-			}
-
-			@Override
-			public ImagePreparer images() {
-				return images;
-			}
-
-			@Override
-			public VisionEncoder loadVision(WeightLoader weights) {
-				return new Qwen2VisionTransformer(weights, vision);
-			}
-
-			@Override
-			public PositionScheme positions() {
-				return positions;
-			}
-
-		};
+		return new FamilyCheckpoint(shared, new PatchingImagePreparer(processor),
+				weights -> new Qwen2VisionTransformer(weights, vision), new MultimodalPositions(vision.spatialMergeSize()));
 	}
 
 	/** The top-level fields with {@code text_config}'s on top. */
