@@ -25,7 +25,7 @@ public class VlCacheFailureAnalyzer implements FailureAnalyzer {
 						"The vlcache model could not be loaded"
 								+ (ex.getFolder().isEmpty() ? "" : " from '" + ex.getFolder() + "'") + ":\n\n    "
 								+ ex.getMessage(),
-						"Set '" + VlCacheProperties.PREFIX + ".model' to a Hugging Face LLaVA checkpoint folder "
+						"Set '" + VlCacheProperties.PREFIX + ".model' to a Hugging Face checkpoint folder (llava, llava_next, llava_onevision or qwen2_vl) "
 								+ "(config.json, model.safetensors or model.safetensors.index.json with its shards, "
 								+ "tokenizer.json, tokenizer_config.json or chat_template.json, preprocessor_config.json), "
 								+ "or add the vlcache-demo-model dependency to run on the embedded demo model.",

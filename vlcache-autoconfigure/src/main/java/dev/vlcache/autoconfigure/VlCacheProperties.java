@@ -18,9 +18,10 @@ public class VlCacheProperties {
 	public static final String PREFIX = "spring.ai.vlcache";
 
 	/**
-	 * Folder of a Hugging Face LLaVA checkpoint (config.json, safetensors weights, tokenizer.json,
-	 * tokenizer_config.json or chat_template.json, preprocessor_config.json). When unset, the embedded demo model is
-	 * used if the vlcache-demo-model module is on the classpath.
+	 * Folder of a Hugging Face checkpoint of a supported family (llava, llava_next, llava_onevision, qwen2_vl):
+	 * config.json, safetensors weights, tokenizer.json, tokenizer_config.json or chat_template.json,
+	 * preprocessor_config.json. When unset, the embedded demo model is used if the vlcache-demo-model module is on
+	 * the classpath.
 	 */
 	private @Nullable String model;
 

@@ -20,7 +20,7 @@ import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.nn.Ops;
 
 /**
- * The causal language model of a LLaVA checkpoint (Llama, Mistral or Qwen2): token embeddings, decoder layers,
+ * The causal language model of a checkpoint (Llama, Mistral or Qwen2 decoder): token embeddings, decoder layers,
  * final norm and LM head.
  *
  * <p>
