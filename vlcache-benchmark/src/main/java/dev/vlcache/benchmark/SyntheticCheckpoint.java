@@ -100,15 +100,21 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 		return dir;
 	}
 
-	private JsonObject llavaConfig(JsonObject text) {
+	/** A one-layer CLIP or SigLIP tower of {@code side}-pixel inputs cut into {@code patch}-pixel patches. */
+	private static JsonObject smallTower(String type, int side, int patch) {
 		JsonObject vision = new JsonObject();
-		vision.addProperty("model_type", "siglip_vision_model");
+		vision.addProperty("model_type", type);
 		vision.addProperty("hidden_size", VISION_HIDDEN);
 		vision.addProperty("intermediate_size", 128);
 		vision.addProperty("num_hidden_layers", 1);
 		vision.addProperty("num_attention_heads", 2);
-		vision.addProperty("image_size", IMAGE_SIZE);
-		vision.addProperty("patch_size", PATCH);
+		vision.addProperty("image_size", side);
+		vision.addProperty("patch_size", patch);
+		return vision;
+	}
+
+	private JsonObject llavaConfig(JsonObject text) {
+		JsonObject vision = smallTower("siglip_vision_model", IMAGE_SIZE, PATCH);
 		JsonObject root = new JsonObject();
 		root.addProperty("model_type", "llava");
 		root.addProperty("image_token_index", imageTokenId());
@@ -120,14 +126,7 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 	}
 
 	private JsonObject llavaNextConfig(JsonObject text) {
-		JsonObject vision = new JsonObject();
-		vision.addProperty("model_type", "clip_vision_model");
-		vision.addProperty("hidden_size", VISION_HIDDEN);
-		vision.addProperty("intermediate_size", 128);
-		vision.addProperty("num_hidden_layers", 1);
-		vision.addProperty("num_attention_heads", 2);
-		vision.addProperty("image_size", TILE);
-		vision.addProperty("patch_size", TILE_PATCH);
+		JsonObject vision = smallTower("clip_vision_model", TILE, TILE_PATCH);
 		JsonObject root = new JsonObject();
 		root.addProperty("model_type", "llava_next");
 		root.addProperty("image_token_index", imageTokenId());
