@@ -113,28 +113,29 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 		return vision;
 	}
 
-	private JsonObject llavaConfig(JsonObject text) {
-		JsonObject vision = smallTower("siglip_vision_model", IMAGE_SIZE, PATCH);
+	/**
+	 * A LLaVA-style config: the decoder in {@code text_config}, a small tower, the last layer's features with
+	 * {@code strategy}.
+	 */
+	private JsonObject llavaStyleConfig(String modelType, JsonObject text, JsonObject vision, String strategy) {
 		JsonObject root = new JsonObject();
-		root.addProperty("model_type", "llava");
+		root.addProperty("model_type", modelType);
 		root.addProperty("image_token_index", imageTokenId());
 		root.addProperty("vision_feature_layer", -1);
-		root.addProperty("vision_feature_select_strategy", "full");
+		root.addProperty("vision_feature_select_strategy", strategy);
 		root.add("text_config", text);
 		root.add("vision_config", vision);
 		return root;
 	}
 
+	private JsonObject llavaConfig(JsonObject text) {
+		return llavaStyleConfig("llava", text, smallTower("siglip_vision_model", IMAGE_SIZE, PATCH), "full");
+	}
+
 	private JsonObject llavaNextConfig(JsonObject text) {
-		JsonObject vision = smallTower("clip_vision_model", TILE, TILE_PATCH);
-		JsonObject root = new JsonObject();
-		root.addProperty("model_type", "llava_next");
-		root.addProperty("image_token_index", imageTokenId());
-		root.addProperty("vision_feature_layer", -1);
-		root.addProperty("vision_feature_select_strategy", "default");
+		// "default" drops CLIP's class token, leaving the 24 x 24 grid of each tile.
+		JsonObject root = llavaStyleConfig("llava_next", text, smallTower("clip_vision_model", TILE, TILE_PATCH), "default");
 		root.add("image_grid_pinpoints", pinpoints());
-		root.add("text_config", text);
-		root.add("vision_config", vision);
 		return root;
 	}
 
