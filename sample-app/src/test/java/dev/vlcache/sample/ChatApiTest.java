@@ -24,13 +24,12 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
 import dev.vlcache.ai.VlCacheRequestListener;
-import dev.vlcache.core.generation.GenerationResult;
 import dev.vlcache.demo.task.TaskGenerator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "spring.ai.vlcache.max-concurrent-requests=1", "spring.ai.vlcache.acquire-timeout=200ms" })
+		properties = { "spring.ai.vlcache.max-batch-size=1", "spring.ai.vlcache.acquire-timeout=200ms" })
 @Import(ChatApiTest.SlotHolder.class)
 class ChatApiTest {
 
@@ -146,18 +145,23 @@ class ChatApiTest {
 			.field("question", "What colour is the coloured shape?")
 			.file("image", "page.png", "image/png", this.page)
 			.post(uri("/api/chat")), HttpResponse.BodyHandlers.ofString());
+		CompletableFuture<HttpResponse<String>> second;
 		try {
 			assertThat(holding.await(30, TimeUnit.SECONDS)).isTrue();
-			HttpResponse<String> second = send(new Multipart().field("question", "Which shape is coloured?")
-				.file("image", "page.png", "image/png", this.page), "/api/chat");
-			assertThat(second.statusCode()).isEqualTo(503);
-			assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
-			assertThat(second.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-			assertThat(second.body()).contains("busy");
+			// The only batch place is taken and the scheduler is held: the second request waits past its 200 ms.
+			second = this.http.sendAsync(new Multipart().field("question", "Which shape is coloured?")
+				.file("image", "page.png", "image/png", this.page)
+				.post(uri("/api/chat")), HttpResponse.BodyHandlers.ofString());
+			Thread.sleep(600);
 		}
 		finally {
 			this.slotHolder.release();
 		}
+		HttpResponse<String> busy = second.get(30, TimeUnit.SECONDS);
+		assertThat(busy.statusCode()).isEqualTo(503);
+		assertThat(busy.headers().firstValue("Retry-After")).hasValue("1");
+		assertThat(busy.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(busy.body()).contains("busy");
 		assertThat(first.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
 	}
 
@@ -223,7 +227,10 @@ class ChatApiTest {
 		return out;
 	}
 
-	/** Holds the only generation slot inside a request, on demand, so that the next request finds none free. */
+	/**
+	 * Holds the scheduler inside the first decoding step of a request, on demand, so that the request keeps the
+	 * only batch place while the next one waits in the queue.
+	 */
 	@TestConfiguration
 	static class SlotHolder {
 
@@ -246,7 +253,7 @@ class ChatApiTest {
 		VlCacheRequestListener slotHoldingListener() {
 			return new VlCacheRequestListener() {
 				@Override
-				public void onSuccess(String policy, GenerationResult result) {
+				public void onDecodeStep(int batchSize) {
 					CountDownLatch[] latches = SlotHolder.this.armed.get();
 					if (latches != null) {
 						latches[0].countDown();

@@ -115,7 +115,9 @@ public class VlCacheChatAutoConfiguration {
 			.model(model)
 			.defaultOptions(VlCachePropertiesValidator.defaultOptions(properties))
 			.observationRegistry(observationRegistry.getIfUnique(() -> ObservationRegistry.NOOP))
-			.maxConcurrentRequests(properties.getMaxConcurrentRequests())
+			.maxBatchSize(properties.getMaxBatchSize())
+			.kvCacheMemory(properties.getKvCacheMemory() != null ? properties.getKvCacheMemory().toBytes() : 0)
+			.prefillStepTokens(properties.getPrefillStepTokens())
 			.acquireTimeout(properties.getAcquireTimeout());
 		listeners.orderedStream().forEach(builder::listener);
 		VlCacheChatModel chatModel = builder.build();

@@ -13,8 +13,8 @@ import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.config.ModelConfig;
 
 /**
- * {@code /actuator/vlcache}: the model, the effective configuration, what is in flight and the per-layer profile
- * of the most recent requests.
+ * {@code /actuator/vlcache}: the model, the effective configuration, what is in flight (each running request with
+ * its cache size, the queue, the KV-cache pool) and the per-layer profile of the most recent requests.
  */
 @Endpoint(id = "vlcache")
 public class VlCacheEndpoint {
@@ -55,7 +55,9 @@ public class VlCacheEndpoint {
 			out.put("model", m);
 			VlCacheChatOptions o = chat.getOptions();
 			Map<String, Object> c = new LinkedHashMap<>();
-			c.put("maxConcurrentRequests", chat.getMaxConcurrentRequests());
+			c.put("maxBatchSize", chat.getMaxBatchSize());
+			c.put("kvCacheMemoryBytes", chat.kvCacheBudget());
+			c.put("prefillStepTokens", chat.getPrefillStepTokens());
 			c.put("acquireTimeout", this.properties.getAcquireTimeout().toString());
 			c.put("prefillChunkTokens", this.properties.getPrefillChunkTokens());
 			Map<String, Object> chatDefaults = new LinkedHashMap<>();
@@ -77,7 +79,11 @@ public class VlCacheEndpoint {
 			out.put("configuration", c);
 			Map<String, Object> inFlight = new LinkedHashMap<>();
 			inFlight.put("activeRequests", chat.activeRequests());
+			inFlight.put("waitingRequests", chat.waitingRequests());
 			inFlight.put("kvCacheBytes", chat.kvBytesInFlight());
+			inFlight.put("kvCacheReservedBytes", chat.kvBytesReserved());
+			inFlight.put("kvCacheBudgetBytes", chat.kvCacheBudget());
+			inFlight.put("running", chat.runningRequests());
 			out.put("inFlight", inFlight);
 		}
 		out.put("recentRequests", this.recent.recent());

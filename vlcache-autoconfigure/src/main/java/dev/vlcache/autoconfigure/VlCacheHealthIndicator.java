@@ -12,7 +12,8 @@ import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.generation.GenerationResult;
 
 /**
- * Health of the vlcache model: UP with the model, device, dtype, parameter count and KV bytes in use; DOWN when
+ * Health of the vlcache model: UP with the model, device, dtype, parameter count and the KV-cache pool (held,
+ * reserved, budget) with the running and waiting requests; DOWN when the scheduler has stopped, when
  * the model is closed or the last requests all failed inside the engine (bad input does not count).
  */
 public class VlCacheHealthIndicator extends AbstractHealthIndicator implements VlCacheRequestListener {
@@ -45,10 +46,16 @@ public class VlCacheHealthIndicator extends AbstractHealthIndicator implements V
 			.withDetail("dtype", model.dtypeName())
 			.withDetail("parameters", model.parameterCount())
 			.withDetail("kvCacheBytes", chat.kvBytesInFlight())
+			.withDetail("kvCacheReservedBytes", chat.kvBytesReserved())
+			.withDetail("kvCacheBudgetBytes", chat.kvCacheBudget())
 			.withDetail("activeRequests", chat.activeRequests())
-			.withDetail("maxConcurrentRequests", chat.getMaxConcurrentRequests());
+			.withDetail("waitingRequests", chat.waitingRequests())
+			.withDetail("maxBatchSize", chat.getMaxBatchSize());
 		if (!model.isOpen()) {
 			builder.down().withDetail("reason", "the model has been closed");
+		}
+		else if (!chat.isServing()) {
+			builder.down().withDetail("reason", "the request scheduler has stopped");
 		}
 		else if (this.consecutiveFailures.get() >= FAILURES_FOR_DOWN) {
 			builder.down()

@@ -19,8 +19,9 @@ import dev.vlcache.core.compression.LayerCompression;
 import dev.vlcache.core.generation.GenerationResult;
 
 /**
- * The {@code vlcache.*} meters: requests by outcome and policy, prefill and decode timings, tokens by type, KV
- * memory held and evicted, retained ratio, and per-layer sparsity and budget. See the README's metrics table.
+ * The {@code vlcache.*} meters: requests by outcome and policy, running and waiting requests, batch size per step,
+ * queue wait, the KV-cache pool, prefill and decode timings, tokens by type, KV memory held and evicted, retained
+ * ratio, and per-layer sparsity and budget. See the README's metrics table.
  */
 public class VlCacheMetrics implements MeterBinder, VlCacheRequestListener {
 
@@ -44,14 +45,49 @@ public class VlCacheMetrics implements MeterBinder, VlCacheRequestListener {
 			.baseUnit("bytes")
 			.strongReference(true)
 			.register(registry);
-		Gauge.builder("vlcache.requests.active", this.chatModel,
-				p -> {
-					VlCacheChatModel m = p.getIfAvailable();
-					return m == null ? 0 : m.activeRequests();
-				})
-			.description("Generations running right now")
-			.strongReference(true)
-			.register(registry);
+		gauge(registry, "vlcache.requests.active", "Requests admitted to the batch right now (prefilling or decoding)",
+				null, VlCacheChatModel::activeRequests);
+		gauge(registry, "vlcache.requests.waiting", "Requests waiting in the queue for admission", null,
+				VlCacheChatModel::waitingRequests);
+		gauge(registry, "vlcache.kv.pool.reserved.bytes",
+				"KV-cache bytes reserved by the admitted requests (held plus room for their remaining tokens)", "bytes",
+				VlCacheChatModel::kvBytesReserved);
+		gauge(registry, "vlcache.kv.pool.budget.bytes", "KV-cache budget that admission fills (kv-cache-memory)",
+				"bytes", VlCacheChatModel::kvCacheBudget);
+	}
+
+	private void gauge(MeterRegistry registry, String name, String description, @Nullable String unit,
+			java.util.function.ToDoubleFunction<VlCacheChatModel> value) {
+		Gauge.Builder<ObjectProvider<VlCacheChatModel>> builder = Gauge.builder(name, this.chatModel, p -> {
+			VlCacheChatModel m = p.getIfAvailable();
+			return m == null ? 0 : value.applyAsDouble(m);
+		}).description(description).strongReference(true);
+		if (unit != null) {
+			builder.baseUnit(unit);
+		}
+		builder.register(registry);
+	}
+
+	@Override
+	public void onDecodeStep(int batchSize) {
+		MeterRegistry r = this.registry;
+		if (r != null) {
+			DistributionSummary.builder("vlcache.batch.size")
+				.description("Requests decoded together per decoding step")
+				.register(r)
+				.record(batchSize);
+		}
+	}
+
+	@Override
+	public void onAdmitted(java.time.Duration queueWait) {
+		MeterRegistry r = this.registry;
+		if (r != null) {
+			Timer.builder("vlcache.queue.wait")
+				.description("Time a request waited in the queue before admission")
+				.register(r)
+				.record(queueWait);
+		}
 	}
 
 	@Override

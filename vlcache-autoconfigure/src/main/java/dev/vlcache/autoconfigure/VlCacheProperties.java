@@ -7,6 +7,8 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the vlcache chat model, under {@code spring.ai.vlcache}. Values are checked at startup; an
@@ -37,12 +39,27 @@ public class VlCacheProperties {
 	private String dtype = "auto";
 
 	/**
-	 * Most generations that run at once; further requests wait for a free slot.
+	 * Most requests decoding together in one forward pass (continuous batching); further requests wait in the
+	 * queue.
 	 */
-	private int maxConcurrentRequests = 1;
+	private int maxBatchSize = 8;
 
 	/**
-	 * How long a request waits for a free generation slot before failing as busy.
+	 * KV-cache memory of all running requests (for example 2GB). A request is admitted when its prompt's cache
+	 * before compression, plus one entry per token it may generate, fits beside the running requests'; after
+	 * compression the evicted bytes return at once. Unset: a quarter of the machine's memory on the CPU, 60% of the
+	 * GPU's free memory after loading.
+	 */
+	private @Nullable DataSize kvCacheMemory;
+
+	/**
+	 * Prompt tokens prefilled between two decoding steps of the running requests, which bounds how long a new
+	 * prompt stalls their streams; 0 prefills each prompt at once.
+	 */
+	private int prefillStepTokens = 512;
+
+	/**
+	 * How long a request waits in the queue for admission before failing as busy.
 	 */
 	private Duration acquireTimeout = Duration.ofSeconds(30);
 
@@ -87,12 +104,48 @@ public class VlCacheProperties {
 		this.dtype = dtype;
 	}
 
-	public int getMaxConcurrentRequests() {
-		return this.maxConcurrentRequests;
+	public int getMaxBatchSize() {
+		return this.maxBatchSize;
 	}
 
+	public void setMaxBatchSize(int maxBatchSize) {
+		this.maxBatchSize = maxBatchSize;
+	}
+
+	/**
+	 * Most generations that run at once: now the batch size.
+	 * @deprecated use {@code spring.ai.vlcache.max-batch-size}
+	 */
+	@Deprecated
+	@DeprecatedConfigurationProperty(replacement = PREFIX + ".max-batch-size",
+			reason = "Requests are batched now: the batch size bounds how many run at once")
+	public int getMaxConcurrentRequests() {
+		return this.maxBatchSize;
+	}
+
+	/**
+	 * Sets the batch size.
+	 * @deprecated use {@link #setMaxBatchSize}
+	 */
+	@Deprecated
 	public void setMaxConcurrentRequests(int maxConcurrentRequests) {
-		this.maxConcurrentRequests = maxConcurrentRequests;
+		this.maxBatchSize = maxConcurrentRequests;
+	}
+
+	public @Nullable DataSize getKvCacheMemory() {
+		return this.kvCacheMemory;
+	}
+
+	public void setKvCacheMemory(@Nullable DataSize kvCacheMemory) {
+		this.kvCacheMemory = kvCacheMemory;
+	}
+
+	public int getPrefillStepTokens() {
+		return this.prefillStepTokens;
+	}
+
+	public void setPrefillStepTokens(int prefillStepTokens) {
+		this.prefillStepTokens = prefillStepTokens;
 	}
 
 	public Duration getAcquireTimeout() {

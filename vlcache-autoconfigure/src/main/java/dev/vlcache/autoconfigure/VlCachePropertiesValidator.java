@@ -40,9 +40,19 @@ final class VlCachePropertiesValidator {
 	private void validate(VlCacheProperties p) {
 		check("device", p.getDevice(), v -> DeviceSelector.selectDevice(v, Integer.MAX_VALUE));
 		check("dtype", p.getDtype(), v -> DeviceSelector.selectDtype(v, ai.djl.Device.cpu()));
-		check("max-concurrent-requests", p.getMaxConcurrentRequests(), v -> {
+		check("max-batch-size", p.getMaxBatchSize(), v -> {
 			if (v < 1) {
 				throw new IllegalArgumentException("expected an integer >= 1");
+			}
+		});
+		check("kv-cache-memory", p.getKvCacheMemory(), v -> {
+			if (v != null && v.toBytes() <= 0) {
+				throw new IllegalArgumentException("expected a size > 0 (for example 2GB), or unset for the default");
+			}
+		});
+		check("prefill-step-tokens", p.getPrefillStepTokens(), v -> {
+			if (v < 0) {
+				throw new IllegalArgumentException("expected an integer >= 0 (0 = each prompt at once)");
 			}
 		});
 		check("acquire-timeout", p.getAcquireTimeout(), v -> {

@@ -95,6 +95,13 @@ class StarterEndToEndTest {
 		assertThat(this.meters.get("vlcache.layer.budget.ratio").tag("layer", "0").summary().mean())
 			.isCloseTo(12 / 45.0, org.assertj.core.data.Offset.offset(1e-9));
 		assertThat(this.meters.get("vlcache.kv.cache.bytes").gauge().value()).isZero();
+		// The batch: six tokens are the prefill's and five decoding steps, each a batch of one.
+		assertThat(this.meters.get("vlcache.batch.size").summary().count()).isEqualTo(5);
+		assertThat(this.meters.get("vlcache.batch.size").summary().max()).isEqualTo(1);
+		assertThat(this.meters.get("vlcache.queue.wait").timer().count()).isEqualTo(1);
+		assertThat(this.meters.get("vlcache.requests.waiting").gauge().value()).isZero();
+		assertThat(this.meters.get("vlcache.kv.pool.reserved.bytes").gauge().value()).isZero();
+		assertThat(this.meters.get("vlcache.kv.pool.budget.bytes").gauge().value()).isPositive();
 		// Spring AI's observation of the call, with token usage.
 		assertThat(this.meters.get("gen_ai.client.operation").tag("gen_ai.system", "vlcache").timer().count())
 			.isEqualTo(1);
@@ -110,6 +117,10 @@ class StarterEndToEndTest {
 		assertThat(details.get("dtype").getAsString()).isEqualTo("float32");
 		assertThat(details.get("parameters").getAsLong()).isGreaterThan(50_000);
 		assertThat(details.get("kvCacheBytes").getAsLong()).isZero();
+		assertThat(details.get("kvCacheReservedBytes").getAsLong()).isZero();
+		assertThat(details.get("kvCacheBudgetBytes").getAsLong()).isPositive();
+		assertThat(details.get("waitingRequests").getAsInt()).isZero();
+		assertThat(details.get("maxBatchSize").getAsInt()).isEqualTo(8);
 
 		JsonObject metric = get("/actuator/metrics/vlcache.requests");
 		assertThat(metric.getAsJsonArray("measurements").get(0).getAsJsonObject().get("value").getAsDouble())
@@ -122,6 +133,29 @@ class StarterEndToEndTest {
 		JsonObject last = endpoint.getAsJsonArray("recentRequests").get(0).getAsJsonObject();
 		assertThat(last.getAsJsonObject("compression").getAsJsonArray("layerBudgets").toString()).isEqualTo("[12,11,8,13]");
 		assertThat(last.getAsJsonObject("compression").getAsJsonArray("layerSparsity")).hasSize(4);
+		assertThat(endpoint.getAsJsonObject("inFlight").getAsJsonArray("running")).isEmpty();
+
+		// While a request streams, the endpoint lists it with its compressed cache.
+		java.util.concurrent.CountDownLatch streaming = new java.util.concurrent.CountDownLatch(1);
+		reactor.core.Disposable stream = this.chatModel
+			.stream(new Prompt(UserMessage.builder().text("what color is the circle ?").media(List.of(image)).build(),
+					dev.vlcache.ai.VlCacheChatOptions.builder().maxTokens(400).build()))
+			.subscribe(r -> streaming.countDown());
+		try {
+			assertThat(streaming.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+			JsonObject running = get("/actuator/vlcache").getAsJsonObject("inFlight")
+				.getAsJsonArray("running")
+				.get(0)
+				.getAsJsonObject();
+			assertThat(running.get("state").getAsString()).isEqualTo("DECODING");
+			assertThat(running.get("promptTokens").getAsInt()).isEqualTo(45);
+			assertThat(running.get("minLayerEntries").getAsInt()).isGreaterThanOrEqualTo(8);
+			assertThat(running.get("kvCacheBytes").getAsLong()).isPositive();
+			assertThat(running.get("reservedKvBytes").getAsLong()).isGreaterThan(running.get("kvCacheBytes").getAsLong());
+		}
+		finally {
+			stream.dispose();
+		}
 	}
 
 }

@@ -9,6 +9,7 @@ import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.vlcache.ai.VlCacheBusyException;
+import dev.vlcache.ai.VlCacheChatModel;
 import dev.vlcache.core.LlavaModel;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +31,18 @@ class VlCacheActuatorAutoConfigurationTest {
 			Health down = indicator.health(true);
 			assertThat(down.getStatus()).isEqualTo(Status.DOWN);
 			assertThat(down.getDetails().get("reason")).isEqualTo("the model has been closed");
+		});
+	}
+
+	@Test
+	void healthIsDownOnceTheSchedulerHasStopped() {
+		this.runner.run(context -> {
+			VlCacheHealthIndicator indicator = context.getBean(VlCacheHealthIndicator.class);
+			assertThat(indicator.health(true).getStatus()).isEqualTo(Status.UP);
+			context.getBean(VlCacheChatModel.class).shutdown();
+			Health down = indicator.health(true);
+			assertThat(down.getStatus()).isEqualTo(Status.DOWN);
+			assertThat(down.getDetails().get("reason")).isEqualTo("the request scheduler has stopped");
 		});
 	}
 
@@ -62,7 +75,7 @@ class VlCacheActuatorAutoConfigurationTest {
 				.isEqualTo(1);
 			assertThat(registry.get("vlcache.requests").tag("outcome", "error").tag("policy", "h2o").counter().count())
 				.isEqualTo(1);
-			assertThat(new VlCacheBusyException(2, java.time.Duration.ofMillis(10)).getRetryAfter()).hasMillis(10);
+			assertThat(new VlCacheBusyException("busy", java.time.Duration.ofMillis(10)).getRetryAfter()).hasMillis(10);
 		});
 	}
 

@@ -73,7 +73,7 @@ class VlCacheAutoConfigurationTest {
 					"spring.ai.vlcache.compression.sparsity-threshold=0.05",
 					"spring.ai.vlcache.compression.allocation=hybrid",
 					"spring.ai.vlcache.compression.hybrid-uniform-share=0.5",
-					"spring.ai.vlcache.max-concurrent-requests=3", "spring.ai.vlcache.acquire-timeout=2s",
+					"spring.ai.vlcache.max-batch-size=3", "spring.ai.vlcache.acquire-timeout=2s",
 					"spring.ai.vlcache.device=cpu", "spring.ai.vlcache.dtype=float32")
 			.run(context -> {
 				VlCacheChatModel chat = context.getBean(VlCacheChatModel.class);
@@ -90,7 +90,7 @@ class VlCacheAutoConfigurationTest {
 				assertThat(o.getSparsityThreshold()).isEqualTo(0.05);
 				assertThat(o.getAllocation()).isEqualTo("hybrid");
 				assertThat(o.getHybridUniformShare()).isEqualTo(0.5);
-				assertThat(chat.getMaxConcurrentRequests()).isEqualTo(3);
+				assertThat(chat.getMaxBatchSize()).isEqualTo(3);
 				assertThat(chat.getModel().device().isGpu()).isFalse();
 			});
 	}
@@ -111,13 +111,25 @@ class VlCacheAutoConfigurationTest {
 			});
 	}
 
+	@Test
+	void theBatchPropertiesReachTheSchedulerAndTheOldNameStillBinds() {
+		this.runner.withPropertyValues("spring.ai.vlcache.kv-cache-memory=64MB",
+				"spring.ai.vlcache.prefill-step-tokens=32", "spring.ai.vlcache.max-concurrent-requests=5")
+			.run(context -> {
+				VlCacheChatModel chat = context.getBean(VlCacheChatModel.class);
+				assertThat(chat.kvCacheBudget()).isEqualTo(64L * 1024 * 1024);
+				assertThat(chat.getPrefillStepTokens()).isEqualTo(32);
+				assertThat(chat.getMaxBatchSize()).as("deprecated max-concurrent-requests").isEqualTo(5);
+			});
+	}
+
 	@ParameterizedTest(name = "{0}={1}")
 	@CsvSource(delimiter = '|', value = { "compression.budget-ratio|0|(0, 1]", "compression.budget-ratio|1.5|(0, 1]",
 			"compression.sparsity-threshold|1|(0, 1)", "compression.scoring-window|0|>= 1",
 			"compression.scoring-window|wide|auto or an integer", "compression.policy|lru|vl-cache",
 			"compression.allocation|greedy|adaptive, uniform, hybrid", "compression.hybrid-uniform-share|2|[0, 1]",
 			"chat.temperature|-1|>= 0", "chat.top-p|0|(0, 1]", "chat.top-k|-2|>= 0", "chat.max-tokens|0|>= 1",
-			"max-concurrent-requests|0|>= 1", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
+			"max-batch-size|0|>= 1", "kv-cache-memory|0B|size > 0", "prefill-step-tokens|-1|>= 0", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
 			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0" })
 	void invalidPropertiesStopStartupNamingPropertyValueAndRange(String property, String value, String range) {
 		this.runner.withPropertyValues("spring.ai.vlcache." + property + "=" + value).run(context -> {
@@ -174,10 +186,10 @@ class VlCacheAutoConfigurationTest {
 	void aUserDefinedChatModelWins() {
 		this.runner.withBean("myChat", VlCacheChatModel.class,
 				() -> VlCacheChatModel.builder().model(LlavaModel.load(TestFixtures.checkpoint(),
-						dev.vlcache.core.ModelOptions.DEFAULT)).maxConcurrentRequests(4).build())
+						dev.vlcache.core.ModelOptions.DEFAULT)).maxBatchSize(4).build())
 			.run(context -> {
 				assertThat(context).hasSingleBean(VlCacheChatModel.class);
-				assertThat(context.getBean(VlCacheChatModel.class).getMaxConcurrentRequests()).isEqualTo(4);
+				assertThat(context.getBean(VlCacheChatModel.class).getMaxBatchSize()).isEqualTo(4);
 			});
 	}
 

@@ -16,6 +16,7 @@ import dev.vlcache.ai.VlCacheChatOptions;
 import dev.vlcache.core.ModelOptions;
 import dev.vlcache.core.compression.CompressionOptions;
 import dev.vlcache.core.generation.SamplingOptions;
+import dev.vlcache.core.serving.SchedulerOptions;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,6 +37,10 @@ class VlCachePropertiesDefaultsTest {
 		assertThat(new ModelOptions(this.properties.getDevice(), this.properties.getDtype(),
 				this.properties.getPrefillChunkTokens()))
 			.isEqualTo(ModelOptions.DEFAULT);
+		assertThat(this.properties.getMaxBatchSize()).isEqualTo(SchedulerOptions.DEFAULT_MAX_BATCH_SIZE);
+		assertThat(this.properties.getPrefillStepTokens()).isEqualTo(SchedulerOptions.DEFAULT_PREFILL_STEP_TOKENS);
+		assertThat(this.properties.getAcquireTimeout()).isEqualTo(SchedulerOptions.DEFAULT_QUEUE_TIMEOUT);
+		assertThat(this.properties.getKvCacheMemory()).as("unset: the device's default budget").isNull();
 	}
 
 	@Test
@@ -54,7 +59,9 @@ class VlCachePropertiesDefaultsTest {
 			.containsEntry(p + ".chat.top-k", String.valueOf(s.topK()))
 			.containsEntry(p + ".device", ModelOptions.DEFAULT.device())
 			.containsEntry(p + ".dtype", ModelOptions.DEFAULT.dtype())
-			.containsEntry(p + ".prefill-chunk-tokens", String.valueOf(ModelOptions.DEFAULT.prefillChunkTokens()));
+			.containsEntry(p + ".prefill-chunk-tokens", String.valueOf(ModelOptions.DEFAULT.prefillChunkTokens()))
+			.containsEntry(p + ".max-batch-size", String.valueOf(SchedulerOptions.DEFAULT_MAX_BATCH_SIZE))
+			.containsEntry(p + ".prefill-step-tokens", String.valueOf(SchedulerOptions.DEFAULT_PREFILL_STEP_TOKENS));
 		assertThat(Double.parseDouble(documented.get(p + ".chat.temperature"))).isEqualTo(s.temperature());
 		assertThat(Double.parseDouble(documented.get(p + ".chat.top-p"))).isEqualTo(s.topP());
 	}

@@ -28,10 +28,7 @@ import dev.vlcache.core.compression.CompressionReport;
 import dev.vlcache.core.compression.CompressionRun;
 import dev.vlcache.core.generation.Sampler;
 import dev.vlcache.core.family.PreparedImage;
-import dev.vlcache.core.image.ImageDecoder;
-import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
-import dev.vlcache.core.template.ChatMessage;
 import dev.vlcache.core.text.AttentionObserver;
 import dev.vlcache.core.text.CompositeObserver;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
@@ -133,22 +130,10 @@ public final class BenchmarkHarness {
 	 */
 	private static List<BenchmarkCell> measure(LlavaModel model, String shape, boolean scaled, int length,
 			List<Config> configs, int runs, int tokens, double bandwidth) throws IOException {
-		// Every image of the prompt is the same random picture size, so the first one tells the token count.
-		List<PreparedImage> one = model.prepareImages(List.of(ImageDecoder.decode(randomPng(0), "image 0")));
-		int perImage = one.get(0).tokens();
-		int images = scaled ? Math.max(1, Math.round(length / (float) perImage)) : 1;
-		int words = scaled ? Math.max(4, length - images * perImage - 2) : 0;
-		StringBuilder text = new StringBuilder();
-		for (int i = 0; i < words; i++) {
-			text.append(i == 0 ? "" : " ").append("w").append(3 + i % 1000);
-		}
-		String question = scaled ? text.toString() : "what color is the circle ?";
-		List<RgbImage> rgb = new ArrayList<>();
-		for (int i = 0; i < images; i++) {
-			rgb.add(ImageDecoder.decode(randomPng(i), "image " + i));
-		}
-		List<PreparedImage> prepared = model.prepareImages(rgb);
-		EncodedPrompt prompt = model.encodePrompt(List.of(ChatMessage.user(question, images)), prepared, true, tokens);
+		SyntheticPrompt synthetic = SyntheticPrompt.of(model, scaled, length, tokens);
+		List<PreparedImage> prepared = synthetic.prepared();
+		EncodedPrompt prompt = synthetic.prompt();
+		int images = prepared.size();
 		int n = prompt.length();
 		System.out.printf(Locale.ROOT, "%s: %d prompt tokens (%d images)%n", shape, n, images);
 

@@ -16,8 +16,9 @@ import dev.vlcache.core.nn.Ops;
 import dev.vlcache.testsupport.CommandLineArguments;
 
 /**
- * What storing the decoder's matrices transposed buys a decoding step: the one-row product with every matrix of
- * a step, once as {@code torch.nn.functional.linear} on the checkpoint's [out, in] layout and once as
+ * What storing the decoder's matrices transposed buys a decoding step: the one-row product (with {@code --rows},
+ * a batched step's product) with every matrix of a step, once as {@code torch.nn.functional.linear} on the
+ * checkpoint's [out, in] layout and once as
  * {@code x W^T} on an [in, out] copy, interleaved, the median of each matrix summed over the step; and what
  * the engine's choice ({@link DenseLayer} transposes the LM head and matrices of at least
  * {@link DenseLayer#TRANSPOSED_FROM} elements) adds up to.
@@ -37,8 +38,10 @@ public final class LayoutBenchmark {
 			.command("LayoutBenchmark", "Times every matrix product of a decoding step in both layouts.")
 			.option("shapes", "a,b", "model shapes (default qwen2-0.5b,llava-7b-4-layers)")
 			.option("runs", "N", "timed runs per product (default 30)")
+			.option("rows", "N", "rows of the activation: 1 for one request, the batch size for a batched step (default 1)")
 			.parseOrExit(args);
 		int runs = Integer.parseInt(options.getOrDefault("runs", "30"));
+		int rows = Integer.parseInt(options.getOrDefault("rows", "1"));
 		System.out.println(
 				"| shape | matrix [out x in] | per step | linear on [out, in], ms | x W^T on [in, out], ms | speed-up |");
 		System.out.println("|---|---|---:|---:|---:|---:|");
@@ -50,7 +53,7 @@ public final class LayoutBenchmark {
 			for (Map.Entry<List<Long>, Integer> m : matrices(shape).entrySet()) {
 				long out = m.getKey().get(0);
 				long in = m.getKey().get(1);
-				double[] ms = time(out, in, runs);
+				double[] ms = time(out, in, rows, runs);
 				before += ms[0] * m.getValue();
 				after += ms[1] * m.getValue();
 				chosen += ms[out == shape.vocab() || DenseLayer.storesTransposed(out, in) ? 1 : 0] * m.getValue();
@@ -89,12 +92,14 @@ public final class LayoutBenchmark {
 		return counts;
 	}
 
-	/** Median milliseconds of one product [1, in] x [out, in]^T: linear on [out, in], then the transposed copy. */
-	private static double[] time(long out, long in, int runs) {
+	/**
+	 * Median milliseconds of one product [rows, in] x [out, in]^T: linear on [out, in], then the transposed copy.
+	 */
+	private static double[] time(long out, long in, int rows, int runs) {
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			NDArray weight = manager.randomNormal(new Shape(out, in));
 			DenseLayer transposed = DenseLayer.transposing(weight.duplicate());
-			NDArray x = manager.randomNormal(new Shape(1, in));
+			NDArray x = manager.randomNormal(new Shape(rows, in));
 			List<Double> linear = new ArrayList<>();
 			List<Double> copy = new ArrayList<>();
 			for (int r = 0; r < runs + 3; r++) {

@@ -325,6 +325,28 @@ public final class LlavaModel implements AutoCloseable {
 		return this.language.forward(scope, embeddings, cache, position, observer, allRows, rotary);
 	}
 
+	/** One piece of a prompt's prefill; see {@link LanguageModel#prefill}. */
+	public @Nullable NDArray prefill(NDManager scope, NDArray embeddings, KvCache cache, int position,
+			int promptLength, AttentionObserver observer, RotaryPositions rotary, boolean lastRowLogits) {
+		return this.language.prefill(scope, embeddings, cache, position, promptLength, observer, rotary,
+				lastRowLogits);
+	}
+
+	/**
+	 * One decoding step of several sequences in one pass over the weights; see {@link LanguageModel#decode}.
+	 * Returns float32 logits [sequences, vocab].
+	 */
+	public NDArray decode(NDManager scope, long[] ids, List<KvCache> caches, int[] indices,
+			List<RotaryPositions> rotary) {
+		return this.language.decode(scope, ids, caches, indices, rotary);
+	}
+
+	/** KV-cache bytes of one token over all layers (keys and values, in the compute dtype). */
+	public long kvBytesPerToken() {
+		return 2L * this.config.text().numLayers() * this.config.text().numKvHeads() * this.config.text().headDim()
+				* this.dtype.getNumOfBytes();
+	}
+
 	/** Embeddings of text tokens, for decoding steps. */
 	public NDArray embedTokens(NDManager scope, long... ids) {
 		return this.language.embed(scope, ids);

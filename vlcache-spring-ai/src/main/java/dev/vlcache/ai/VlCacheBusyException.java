@@ -3,8 +3,8 @@ package dev.vlcache.ai;
 import java.time.Duration;
 
 /**
- * No generation slot became free within the configured wait: the model is serving
- * {@code max-concurrent-requests} requests already. Retrying later may succeed.
+ * A request was not admitted to the batch within the configured wait: the running requests fill
+ * {@code max-batch-size} or the KV-cache budget. Retrying later may succeed.
  */
 public class VlCacheBusyException extends RuntimeException {
 
@@ -12,9 +12,8 @@ public class VlCacheBusyException extends RuntimeException {
 
 	private final Duration retryAfter;
 
-	public VlCacheBusyException(int maxConcurrent, Duration waited) {
-		super("The model is busy: " + maxConcurrent + " generation(s) already running and no slot freed within "
-				+ waited.toMillis() + " ms; retry later");
+	public VlCacheBusyException(String message, Duration waited) {
+		super(message);
 		this.retryAfter = waited.isZero() ? Duration.ofSeconds(1) : waited;
 	}
 

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
@@ -14,8 +14,6 @@ import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 import org.springframework.ai.chat.messages.AssistantMessage;
 import org.springframework.ai.chat.metadata.ChatGenerationMetadata;
@@ -37,9 +35,14 @@ import dev.vlcache.core.LlavaModel;
 import dev.vlcache.core.compression.CompressionOptions;
 import dev.vlcache.core.generation.GenerationRequest;
 import dev.vlcache.core.generation.GenerationResult;
-import dev.vlcache.core.generation.Generator;
 import dev.vlcache.core.generation.SamplingOptions;
 import dev.vlcache.core.generation.TokenListener;
+import dev.vlcache.core.serving.BatchScheduler;
+import dev.vlcache.core.serving.KvMemoryPool;
+import dev.vlcache.core.serving.QueueTimeoutException;
+import dev.vlcache.core.serving.SchedulerListener;
+import dev.vlcache.core.serving.SchedulerOptions;
+import dev.vlcache.core.serving.SequenceSnapshot;
 
 /**
  * A Spring AI {@link ChatModel} (and streaming model) that runs a local LLaVA-family model with VL-Cache
@@ -47,10 +50,13 @@ import dev.vlcache.core.generation.TokenListener;
  * usage (with image tokens) and the {@link CompressionMetadata compression report}.
  *
  * <p>
- * At most {@code maxConcurrentRequests} generations run at once; a request that finds no free slot within
- * {@code acquireTimeout} fails with {@link VlCacheBusyException}. Bad input (an unreadable image, a prompt over
- * the context length, invalid options) fails that request with an {@link IllegalArgumentException} and nothing
- * else. Cancelling a stream stops generation before the next token and frees the request's memory.
+ * Requests are served by continuous batching ({@link BatchScheduler}): the running requests decode together, one
+ * forward pass per token for all of them, and a request is admitted when its KV cache fits in the
+ * {@code kvCacheMemory} budget beside theirs and fewer than {@code maxBatchSize} run. One that is not admitted
+ * within {@code acquireTimeout} fails with {@link VlCacheBusyException}. Bad input (an unreadable image, a prompt
+ * over the context length or the KV budget, invalid options) fails that request with an
+ * {@link IllegalArgumentException} and nothing else. Cancelling a stream stops its generation before the next step
+ * and frees the request's memory; the other requests in the batch carry on.
  */
 public final class VlCacheChatModel implements ChatModel {
 
@@ -70,7 +76,7 @@ public final class VlCacheChatModel implements ChatModel {
 
 	private final LlavaModel model;
 
-	private final Generator generator;
+	private final BatchScheduler batchScheduler;
 
 	private final VlCacheChatOptions defaultOptions;
 
@@ -78,32 +84,41 @@ public final class VlCacheChatModel implements ChatModel {
 
 	private final List<VlCacheRequestListener> listeners;
 
-	private final Semaphore slots;
-
-	private final int maxConcurrentRequests;
-
-	private final Duration acquireTimeout;
-
-	private final Scheduler scheduler;
-
 	private ChatModelObservationConvention observationConvention = DEFAULT_CONVENTION;
 
 	private VlCacheChatModel(Builder b) {
 		Assert.notNull(b.model, "model must not be null");
-		Assert.isTrue(b.maxConcurrentRequests >= 1, "maxConcurrentRequests must be at least 1");
+		Assert.isTrue(b.maxBatchSize >= 1, "maxBatchSize must be at least 1");
+		Assert.isTrue(b.kvCacheMemory >= 0, "kvCacheMemory must not be negative (0 = default)");
+		Assert.isTrue(b.prefillStepTokens >= 0, "prefillStepTokens must not be negative");
 		Assert.isTrue(!b.acquireTimeout.isNegative(), "acquireTimeout must not be negative");
 		this.model = b.model;
-		this.generator = new Generator(b.model);
 		this.defaultOptions = b.defaultOptions;
 		this.observationRegistry = b.observationRegistry;
 		this.listeners = List.copyOf(b.listeners);
-		this.maxConcurrentRequests = b.maxConcurrentRequests;
-		this.slots = new Semaphore(b.maxConcurrentRequests, true);
-		this.acquireTimeout = b.acquireTimeout;
-		this.scheduler = Schedulers.newBoundedElastic(b.maxConcurrentRequests * 2 + 2, 1000, "vlcache-generate");
 		// Fail fast on invalid defaults rather than on the first request.
 		this.defaultOptions.toSamplingOptions();
 		this.defaultOptions.toCompressionOptions();
+		long budget = b.kvCacheMemory > 0 ? b.kvCacheMemory : KvMemoryPool.defaultBudget(b.model.device());
+		this.batchScheduler = new BatchScheduler(b.model,
+				new SchedulerOptions(budget, b.maxBatchSize, b.prefillStepTokens, b.acquireTimeout),
+				new ListenerEvents(this.listeners))
+			.start();
+	}
+
+	/** Passes the scheduler's events on to the request listeners. */
+	private record ListenerEvents(List<VlCacheRequestListener> listeners) implements SchedulerListener {
+
+		@Override
+		public void onDecodeStep(int batchSize) {
+			this.listeners.forEach(l -> l.onDecodeStep(batchSize));
+		}
+
+		@Override
+		public void onAdmitted(long queueNanos) {
+			this.listeners.forEach(l -> l.onAdmitted(Duration.ofNanos(queueNanos)));
+		}
+
 	}
 
 	public static Builder builder() {
@@ -119,18 +134,49 @@ public final class VlCacheChatModel implements ChatModel {
 		return this.defaultOptions;
 	}
 
-	/** KV-cache bytes held right now by requests in flight. */
+	/** KV-cache bytes held right now by the running requests. */
 	public long kvBytesInFlight() {
-		return this.generator.kvBytesInFlight();
+		return this.batchScheduler.heldKvBytes();
 	}
 
-	/** Requests generating right now. */
+	/** KV-cache bytes reserved right now: held, plus room for the tokens the running requests may still add. */
+	public long kvBytesReserved() {
+		return this.batchScheduler.reservedKvBytes();
+	}
+
+	/** The KV-cache budget in bytes that admission fills. */
+	public long kvCacheBudget() {
+		return this.batchScheduler.kvBudgetBytes();
+	}
+
+	/** Requests admitted right now (prefilling or decoding). */
 	public int activeRequests() {
-		return this.maxConcurrentRequests - this.slots.availablePermits();
+		return this.batchScheduler.runningCount();
 	}
 
-	public int getMaxConcurrentRequests() {
-		return this.maxConcurrentRequests;
+	/** Requests waiting for admission. */
+	public int waitingRequests() {
+		return this.batchScheduler.waitingCount();
+	}
+
+	/** The admitted requests with their cache sizes. */
+	public List<SequenceSnapshot> runningRequests() {
+		return this.batchScheduler.running();
+	}
+
+	/** Whether the scheduler still serves (its thread runs and it was not shut down). */
+	public boolean isServing() {
+		return this.batchScheduler.isOpen();
+	}
+
+	/** Most requests decoding at once. */
+	public int getMaxBatchSize() {
+		return this.batchScheduler.options().maxBatchSize();
+	}
+
+	/** Prompt tokens prefilled between two decoding steps of the running requests (0: whole prompts). */
+	public int getPrefillStepTokens() {
+		return this.batchScheduler.options().prefillStepTokens();
 	}
 
 	public void setObservationConvention(ChatModelObservationConvention observationConvention) {
@@ -150,7 +196,7 @@ public final class VlCacheChatModel implements ChatModel {
 		return ChatModelObservationDocumentation.CHAT_MODEL_OPERATION
 			.observation(this.observationConvention, DEFAULT_CONVENTION, () -> context, this.observationRegistry)
 			.observe(() -> {
-				ChatResponse response = generate(request, options, TokenListener.NONE, () -> false);
+				ChatResponse response = generate(request, options);
 				context.setResponse(response);
 				return response;
 			});
@@ -175,20 +221,26 @@ public final class VlCacheChatModel implements ChatModel {
 			Flux<ChatResponse> chunks = Flux.<ChatResponse>create(sink -> {
 				AtomicBoolean cancelled = new AtomicBoolean();
 				sink.onDispose(() -> cancelled.set(true));
-				this.scheduler.schedule(() -> {
-					try {
-						ChatResponse last = generate(request, options, (id, text) -> {
-							if (!text.isEmpty() && !cancelled.get()) {
-								sink.next(chunk(text));
-							}
-						}, cancelled::get);
-						sink.next(last);
-						sink.complete();
-					}
-					catch (Throwable ex) {
-						sink.error(ex);
-					}
-				});
+				try {
+					// Streamed pieces are pushed from the scheduler thread as they are decoded.
+					BatchScheduler.Submission submission = submit(request, options, (id, text) -> {
+						if (!text.isEmpty() && !cancelled.get()) {
+							sink.next(chunk(text));
+						}
+					}, cancelled::get);
+					submission.result().whenComplete((result, error) -> {
+						if (error != null) {
+							sink.error(reported(options, error));
+						}
+						else {
+							sink.next(succeeded(options, result, ""));
+							sink.complete();
+						}
+					});
+				}
+				catch (RuntimeException ex) {
+					sink.error(ex);
+				}
 			})
 				.doOnError(observation::error)
 				.doFinally(s -> observation.stop())
@@ -202,53 +254,65 @@ public final class VlCacheChatModel implements ChatModel {
 		return new ChatResponse(List.of(new Generation(new AssistantMessage(text))));
 	}
 
+	/** Runs one generation in the batch and waits for it. */
+	private ChatResponse generate(Prompt prompt, VlCacheChatOptions options) {
+		AtomicBoolean interrupted = new AtomicBoolean();
+		BatchScheduler.Submission submission = submit(prompt, options, TokenListener.NONE, interrupted::get);
+		GenerationResult result;
+		try {
+			result = submission.result().get();
+		}
+		catch (InterruptedException ex) {
+			// The caller gave up: the request leaves the batch at its next step.
+			interrupted.set(true);
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("interrupted while generating", ex);
+		}
+		catch (ExecutionException ex) {
+			throw reported(options, ex.getCause() != null ? ex.getCause() : ex);
+		}
+		return succeeded(options, result, result.text());
+	}
+
 	/**
-	 * Runs one generation under a concurrency slot. For streaming, the returned response carries no text (it was
-	 * streamed already) but the finish reason, usage and compression report.
+	 * Converts and queues one request.
+	 * @throws IllegalArgumentException for bad input, reported to the listeners
 	 */
-	private ChatResponse generate(Prompt prompt, VlCacheChatOptions options, TokenListener tokens,
+	private BatchScheduler.Submission submit(Prompt prompt, VlCacheChatOptions options, TokenListener tokens,
 			BooleanSupplier cancelled) {
-		String policy = options.getPolicy() != null ? options.getPolicy() : CompressionOptions.DEFAULT_VL_CACHE.policy();
-		GenerationRequest request;
 		try {
 			SamplingOptions sampling = options.toSamplingOptions();
 			CompressionOptions compression = options.toCompressionOptions();
 			PromptConverter.Converted converted = PromptConverter.convert(prompt.getInstructions());
-			request = new GenerationRequest(converted.messages(), converted.images(), sampling, compression);
+			GenerationRequest request = new GenerationRequest(converted.messages(), converted.images(), sampling,
+					compression);
+			return this.batchScheduler.submit(request, tokens, cancelled);
 		}
 		catch (RuntimeException ex) {
-			this.listeners.forEach(l -> l.onError(policy, ex));
+			this.listeners.forEach(l -> l.onError(policy(options), ex));
 			throw ex;
-		}
-		acquire(policy);
-		try {
-			GenerationResult result = this.generator.generate(request, tokens, cancelled);
-			this.listeners.forEach(l -> l.onSuccess(policy, result));
-			boolean streaming = tokens != TokenListener.NONE;
-			return toResponse(result, streaming ? "" : result.text());
-		}
-		catch (RuntimeException ex) {
-			this.listeners.forEach(l -> l.onError(policy, ex));
-			throw ex;
-		}
-		finally {
-			this.slots.release();
 		}
 	}
 
-	private void acquire(String policy) {
-		boolean acquired;
-		try {
-			acquired = this.slots.tryAcquire(this.acquireTimeout.toNanos(), TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			acquired = false;
-		}
-		if (!acquired) {
+	private ChatResponse succeeded(VlCacheChatOptions options, GenerationResult result, String text) {
+		this.listeners.forEach(l -> l.onSuccess(policy(options), result));
+		return toResponse(result, text);
+	}
+
+	/** Tells the listeners how a queued request failed; returns the exception the caller sees. */
+	private RuntimeException reported(VlCacheChatOptions options, Throwable error) {
+		Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+		String policy = policy(options);
+		if (cause instanceof QueueTimeoutException timeout) {
 			this.listeners.forEach(l -> l.onRejected(policy));
-			throw new VlCacheBusyException(this.maxConcurrentRequests, this.acquireTimeout);
+			return new VlCacheBusyException(timeout.getMessage(), timeout.waited());
 		}
+		this.listeners.forEach(l -> l.onError(policy, cause));
+		return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+	}
+
+	private static String policy(VlCacheChatOptions options) {
+		return options.getPolicy() != null ? options.getPolicy() : CompressionOptions.DEFAULT_VL_CACHE.policy();
 	}
 
 	private ChatResponse toResponse(GenerationResult result, String text) {
@@ -263,8 +327,8 @@ public final class VlCacheChatModel implements ChatModel {
 					result.promptTokens() + result.completionTokens(), usage))
 			.keyValue(METADATA_IMAGE_TOKENS, result.imageTokens())
 			.keyValue(METADATA_COMPRESSION, CompressionMetadata.of(result.compression()))
-			.keyValue(METADATA_TIMINGS, new Timings(result.prefillNanos() / 1e6, result.firstTokenNanos() / 1e6,
-					result.decodeNanosPerToken() / 1e6, result.totalNanos() / 1e6))
+			.keyValue(METADATA_TIMINGS, new Timings(result.queueNanos() / 1e6, result.prefillNanos() / 1e6,
+					result.firstTokenNanos() / 1e6, result.decodeNanosPerToken() / 1e6, result.totalNanos() / 1e6))
 			.build();
 		return new ChatResponse(List.of(new Generation(new AssistantMessage(text), generationMetadata)), metadata);
 	}
@@ -272,17 +336,21 @@ public final class VlCacheChatModel implements ChatModel {
 	/**
 	 * Timings of one response in milliseconds.
 	 *
+	 * @param queue waiting for admission to the batch
 	 * @param prefill vision encoding and prefill
 	 * @param firstToken time to the first generated token
 	 * @param decodePerToken mean decoding step after the first token
 	 * @param total the whole request
 	 */
-	public record Timings(double prefill, double firstToken, double decodePerToken, double total) {
+	public record Timings(double queue, double prefill, double firstToken, double decodePerToken, double total) {
 	}
 
-	/** Frees the generation threads; the {@link LlavaModel} is closed by its owner. */
+	/**
+	 * Stops the scheduler: requests still queued or running fail, their memory is freed. The {@link LlavaModel} is
+	 * closed by its owner.
+	 */
 	public void shutdown() {
-		this.scheduler.dispose();
+		this.batchScheduler.close();
 	}
 
 	/** Builder of {@link VlCacheChatModel}. */
@@ -296,7 +364,11 @@ public final class VlCacheChatModel implements ChatModel {
 
 		private final List<VlCacheRequestListener> listeners = new ArrayList<>();
 
-		private int maxConcurrentRequests = 1;
+		private int maxBatchSize = SchedulerOptions.DEFAULT_MAX_BATCH_SIZE;
+
+		private long kvCacheMemory;
+
+		private int prefillStepTokens = SchedulerOptions.DEFAULT_PREFILL_STEP_TOKENS;
 
 		private Duration acquireTimeout = Duration.ofSeconds(30);
 
@@ -325,11 +397,28 @@ public final class VlCacheChatModel implements ChatModel {
 			return this;
 		}
 
-		public Builder maxConcurrentRequests(int maxConcurrentRequests) {
-			this.maxConcurrentRequests = maxConcurrentRequests;
+		/** Most requests decoding together (default {@value SchedulerOptions#DEFAULT_MAX_BATCH_SIZE}). */
+		public Builder maxBatchSize(int maxBatchSize) {
+			this.maxBatchSize = maxBatchSize;
 			return this;
 		}
 
+		/**
+		 * The KV-cache budget of the running requests in bytes; 0 (the default) takes
+		 * {@link KvMemoryPool#defaultBudget a share of the device's memory}.
+		 */
+		public Builder kvCacheMemory(long bytes) {
+			this.kvCacheMemory = bytes;
+			return this;
+		}
+
+		/** Prompt tokens prefilled between two decoding steps of the running requests; 0 prefills whole prompts. */
+		public Builder prefillStepTokens(int tokens) {
+			this.prefillStepTokens = tokens;
+			return this;
+		}
+
+		/** How long a request may wait for admission before it fails as busy. */
 		public Builder acquireTimeout(Duration acquireTimeout) {
 			this.acquireTimeout = acquireTimeout;
 			return this;

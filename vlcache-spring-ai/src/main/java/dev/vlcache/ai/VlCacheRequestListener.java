@@ -1,10 +1,12 @@
 package dev.vlcache.ai;
 
+import java.time.Duration;
+
 import dev.vlcache.core.generation.GenerationResult;
 
 /**
  * Hears what happens to each request of a {@link VlCacheChatModel}: metrics and the Actuator endpoint are
- * listeners. Methods are called on the generating thread and must be quick.
+ * listeners. Methods are called on the scheduler thread (or the caller's, for bad input) and must be quick.
  */
 public interface VlCacheRequestListener {
 
@@ -16,8 +18,16 @@ public interface VlCacheRequestListener {
 	default void onError(String policy, Throwable error) {
 	}
 
-	/** A request was turned away because every slot stayed busy. */
+	/** A request was turned away because it was not admitted to the batch within the wait. */
 	default void onRejected(String policy) {
+	}
+
+	/** A decoding step ran for {@code batchSize} requests together. */
+	default void onDecodeStep(int batchSize) {
+	}
+
+	/** A request was admitted to the batch after waiting {@code queueWait}. */
+	default void onAdmitted(Duration queueWait) {
 	}
 
 }

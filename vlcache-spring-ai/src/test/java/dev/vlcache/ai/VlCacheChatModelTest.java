@@ -183,12 +183,58 @@ class VlCacheChatModelTest {
 	}
 
 	@Test
+	void concurrentCallsDecodeTogetherAndAnswerAsTheyDoAlone() throws Exception {
+		AtomicInteger largest = new AtomicInteger();
+		VlCacheChatModel chat = chatModel(new VlCacheRequestListener() {
+			@Override
+			public void onDecodeStep(int batchSize) {
+				largest.accumulateAndGet(batchSize, Math::max);
+			}
+		});
+		List<String> alone = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			alone.add(chat.call(question(png(), VlCacheChatOptions.builder().maxTokens(40 + i).build()))
+				.getResult()
+				.getOutput()
+				.getText());
+		}
+		largest.set(0);
+		CountDownLatch go = new CountDownLatch(1);
+		java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+		List<java.util.concurrent.CompletableFuture<String>> answers = new ArrayList<>();
+		for (int i = 0; i < 6; i++) {
+			int tokens = 40 + i;
+			answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+				try {
+					go.await();
+				}
+				catch (InterruptedException ex) {
+					throw new IllegalStateException(ex);
+				}
+				return chat.call(question(png(), VlCacheChatOptions.builder().maxTokens(tokens).build()))
+					.getResult()
+					.getOutput()
+					.getText();
+			}, pool));
+		}
+		go.countDown();
+		for (int i = 0; i < 6; i++) {
+			assertThat(answers.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(alone.get(i));
+		}
+		assertThat(largest.get()).as("requests decoded in one step").isGreaterThan(1);
+		assertThat(chat.activeRequests()).isZero();
+		assertThat(chat.kvBytesReserved()).isZero();
+		pool.shutdown();
+		chat.shutdown();
+	}
+
+	@Test
 	void busyModelRejectsAfterTheWait() throws InterruptedException {
 		AtomicInteger rejected = new AtomicInteger();
 		CountDownLatch started = new CountDownLatch(1);
 		VlCacheChatModel chat = VlCacheChatModel.builder()
 			.model(model)
-			.maxConcurrentRequests(1)
+			.maxBatchSize(1)
 			.acquireTimeout(Duration.ofMillis(50))
 			.listener(new VlCacheRequestListener() {
 				@Override

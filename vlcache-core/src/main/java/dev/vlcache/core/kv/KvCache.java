@@ -47,6 +47,13 @@ public final class KvCache implements AutoCloseable {
 		return this.layers.stream().mapToInt(LayerKvCache::length).toArray();
 	}
 
+	/** Forgets entries appended after {@code lengths} (from {@link #lengths()}), layer by layer. */
+	public void truncate(int[] lengths) {
+		for (int i = 0; i < this.layers.size(); i++) {
+			this.layers.get(i).truncate(lengths[i]);
+		}
+	}
+
 	/**
 	 * An independent copy owned by {@code manager}, with room for {@code reserve} more entries per layer: lets
 	 * several policies compress the same prefilled cache (benchmarks, evaluations).

@@ -101,6 +101,17 @@ public final class LayerKvCache implements AutoCloseable {
 		this.length += t;
 	}
 
+	/**
+	 * Forgets the entries from cache index {@code length} on, without freeing storage: undoes the appends of a
+	 * step that failed part-way, so that the step can be run again.
+	 */
+	public void truncate(int length) {
+		if (length < 0 || length > this.length) {
+			throw new IllegalArgumentException("cannot truncate " + this.length + " entries to " + length);
+		}
+		this.length = length;
+	}
+
 	/** A view of the held keys, [kv heads, length, head dim], owned by {@code scope}. */
 	public NDArray keys(NDManager scope) {
 		return this.keys.get(scope, new NDIndex(":, :{}", this.length));

@@ -1,5 +1,7 @@
 package dev.vlcache.core.text;
 
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -95,6 +97,51 @@ final class DecoderLayer {
 		NDArray activated = Ops.activation(this.gate.apply(h), this.config.hiddenAct());
 		NDArray mlp = this.down.apply(activated.mul(this.up.apply(h)));
 		return x.add(mlp);
+	}
+
+	/**
+	 * One decoding step of several sequences: {@code x} [sequences, hidden] holds one token of each, sequence
+	 * {@code b} at sequence index {@code indices[b]} with its own {@code caches.get(b)}. The products that read
+	 * weights (q, k, v, o, gate, up, down) run once on the whole batch; attention runs per sequence over that
+	 * sequence's cache, whose length is its own. With a single sequence this computes what
+	 * {@link #forward} computes for one token.
+	 * @param cos rotary tables [sequences, 1, head dim]
+	 * @param masks per sequence, an additive mask [1, cache length after append], or {@code null}
+	 */
+	NDArray decode(NDManager scope, NDArray x, List<LayerKvCache> caches, int[] indices, NDArray cos, NDArray sin,
+			List<@Nullable NDArray> masks) {
+		long b = x.getShape().get(0);
+		int heads = this.config.numHeads();
+		int kvHeads = this.config.numKvHeads();
+		long hd = this.config.headDim();
+		int group = heads / kvHeads;
+		NDArray h = Ops.rmsNorm(x, this.inputNorm, this.config.rmsNormEps());
+		NDArray q = RotaryEmbedding.apply(this.q.apply(h).reshape(b, heads, hd), cos, sin).mul(1.0 / Math.sqrt(hd));
+		NDArray k = RotaryEmbedding.apply(this.k.apply(h).reshape(b, kvHeads, hd), cos, sin);
+		NDArray v = this.v.apply(h).reshape(b, kvHeads, hd);
+		// The per-sequence loop costs native calls more than arithmetic: one split per tensor instead of a slice per
+		// sequence, and the outputs joined once at the end. Keys and values are [kv heads, 1, head dim] slices, the
+		// cache's layout; each query is [kv heads, group, head dim], three dimensions like the cache, so that the
+		// product reads the cache's strided view in place (a broadcast over a fourth dimension copies it).
+		NDList qs = q.reshape(b * kvHeads, group, hd).split(b, 0);
+		NDList ks = k.transpose(1, 0, 2).split(b, 1);
+		NDList vs = v.transpose(1, 0, 2).split(b, 1);
+		NDList outputs = new NDList((int) b);
+		for (int i = 0; i < b; i++) {
+			LayerKvCache cache = caches.get(i);
+			cache.append(ks.get(i), vs.get(i), indices[i]);
+			NDArray scores = qs.get(i).matMul(cache.keys(scope).transpose(0, 2, 1));
+			NDArray mask = masks.get(i);
+			if (mask != null) {
+				scores.addi(mask);
+			}
+			outputs.add(scores.softmax(-1).matMul(cache.values(scope)));
+		}
+		NDArray attn = (b == 1 ? outputs.singletonOrThrow() : NDArrays.concat(outputs, 0)).reshape(b, (long) heads * hd);
+		x = x.add(this.o.apply(attn));
+		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
+		NDArray activated = Ops.activation(this.gate.apply(h), this.config.hiddenAct());
+		return x.add(this.down.apply(activated.mul(this.up.apply(h))));
 	}
 
 	/**

@@ -114,8 +114,71 @@ public final class LanguageModel {
 	 */
 	public NDArray forward(NDManager scope, NDArray embeddings, KvCache cache, int position, AttentionObserver observer,
 			boolean allRows, RotaryPositions rotary) {
+		int promptLength = cache.layer(0).length() + (int) embeddings.getShape().get(0);
+		NDArray logits = run(scope, embeddings, cache, position, promptLength, observer,
+				allRows ? Rows.ALL : Rows.LAST, rotary);
+		if (logits == null) {
+			throw new IllegalStateException("no logits for a forward pass that asked for them");
+		}
+		return logits;
+	}
+
+	/**
+	 * One piece of a prompt's prefill: {@code embeddings} [T, hidden] are the prompt's rows from sequence index
+	 * {@code position}, appended to {@code cache}; the prompt has {@code promptLength} tokens in all, which the
+	 * observer needs to find its rows. A prompt prefilled piece by piece gives the cache and logits of one pass.
+	 * @return float32 logits [1, vocab] of the piece's last row when {@code lastRowLogits}, else {@code null}
+	 */
+	public @Nullable NDArray prefill(NDManager scope, NDArray embeddings, KvCache cache, int position,
+			int promptLength, AttentionObserver observer, RotaryPositions rotary, boolean lastRowLogits) {
+		return run(scope, embeddings, cache, position, promptLength, observer, lastRowLogits ? Rows.LAST : Rows.NONE,
+				rotary);
+	}
+
+	/**
+	 * One decoding step of several sequences at once: sequence {@code b} feeds token {@code ids[b]} at sequence
+	 * index {@code indices[b]}, rotated by {@code rotary.get(b)}, and appends to {@code caches.get(b)}. The weights
+	 * are read once for the whole batch ({@link DecoderLayer#decode}). Returns float32 logits [sequences, vocab]
+	 * owned by {@code scope}.
+	 */
+	public NDArray decode(NDManager scope, long[] ids, List<KvCache> caches, int[] indices,
+			List<RotaryPositions> rotary) {
+		if (ids.length == 0 || ids.length != caches.size() || ids.length != indices.length
+				|| ids.length != rotary.size()) {
+			throw new IllegalArgumentException("a decoding step needs one token, cache, index and position scheme per "
+					+ "sequence; got " + ids.length + ", " + caches.size() + ", " + indices.length + ", " + rotary.size());
+		}
+		NDArray x = embed(scope, ids);
+		NDArray[] cosSin = this.rope.cosSin(scope, rotary, indices, this.dtype);
+		List<LayerKvCache> layerCaches = new ArrayList<>(caches.size());
+		List<@Nullable NDArray> masks = new ArrayList<>(caches.size());
+		for (int l = 0; l < this.layers.size(); l++) {
+			try (NDManager layerScope = scope.newSubManager()) {
+				layerCaches.clear();
+				masks.clear();
+				for (int b = 0; b < caches.size(); b++) {
+					LayerKvCache layerCache = caches.get(b).layer(l);
+					layerCaches.add(layerCache);
+					masks.add(mask(layerScope, layerCache, 1, indices[b]));
+				}
+				x.attach(layerScope);
+				x = this.layers.get(l).decode(layerScope, x, layerCaches, indices, cosSin[0], cosSin[1], masks);
+				x.attach(scope);
+			}
+		}
+		return logits(x);
+	}
+
+	/** Which rows of a forward pass get logits. */
+	private enum Rows {
+
+		ALL, LAST, NONE
+
+	}
+
+	private @Nullable NDArray run(NDManager scope, NDArray embeddings, KvCache cache, int position, int promptLength,
+			AttentionObserver observer, Rows wanted, RotaryPositions rotary) {
 		int t = (int) embeddings.getShape().get(0);
-		int promptLength = cache.layer(0).length() + t;
 		int cacheStart = cache.layer(0).length();
 		int chunk = chunkSize(t, cacheStart + t);
 		List<NDArray> logits = new ArrayList<>();
@@ -150,13 +213,17 @@ public final class LanguageModel {
 						x.attach(chunkScope);
 					}
 				}
-				NDArray rows = allRows ? x : (end == t ? x.get(new NDIndex("-1:")) : null);
+				NDArray rows = wanted == Rows.ALL ? x
+						: wanted == Rows.LAST && end == t ? x.get(new NDIndex("-1:")) : null;
 				if (rows != null) {
 					NDArray out = logits(rows);
 					out.attach(scope);
 					logits.add(out);
 				}
 			}
+		}
+		if (logits.isEmpty()) {
+			return null;
 		}
 		if (logits.size() == 1) {
 			return logits.get(0);

@@ -83,22 +83,44 @@ public final class RotaryEmbedding {
 	 * [count, head dim] arrays.
 	 */
 	public NDArray[] cosSin(NDManager manager, RotaryPositions positions, int start, int count, DataType dtype) {
-		int half = this.invFreq.length;
 		float[] cos = new float[count * this.headDim];
 		float[] sin = new float[count * this.headDim];
 		for (int t = 0; t < count; t++) {
-			for (int i = 0; i < half; i++) {
-				double angle = positions.position(this.streamOf[i], start + t) * this.positionScale * this.invFreq[i];
-				float c = (float) Math.cos(angle);
-				float s = (float) Math.sin(angle);
-				int base = t * this.headDim;
-				cos[base + i] = c;
-				cos[base + half + i] = c;
-				sin[base + i] = s;
-				sin[base + half + i] = s;
-			}
+			fill(cos, sin, t, positions, start + t);
 		}
-		Shape shape = new Shape(count, this.headDim);
+		return tables(manager, cos, sin, new Shape(count, this.headDim), dtype);
+	}
+
+	/**
+	 * cos and sin tables of one decoding step of several sequences, row {@code b} for sequence index
+	 * {@code indices[b]} rotated by {@code positions.get(b)}: two [sequences, 1, head dim] arrays, which broadcast
+	 * over the heads of [sequences, heads, head dim].
+	 */
+	public NDArray[] cosSin(NDManager manager, List<RotaryPositions> positions, int[] indices, DataType dtype) {
+		int b = indices.length;
+		float[] cos = new float[b * this.headDim];
+		float[] sin = new float[b * this.headDim];
+		for (int row = 0; row < b; row++) {
+			fill(cos, sin, row, positions.get(row), indices[row]);
+		}
+		return tables(manager, cos, sin, new Shape(b, 1, this.headDim), dtype);
+	}
+
+	private void fill(float[] cos, float[] sin, int row, RotaryPositions positions, int index) {
+		int half = this.invFreq.length;
+		int base = row * this.headDim;
+		for (int i = 0; i < half; i++) {
+			double angle = positions.position(this.streamOf[i], index) * this.positionScale * this.invFreq[i];
+			float c = (float) Math.cos(angle);
+			float s = (float) Math.sin(angle);
+			cos[base + i] = c;
+			cos[base + half + i] = c;
+			sin[base + i] = s;
+			sin[base + half + i] = s;
+		}
+	}
+
+	private static NDArray[] tables(NDManager manager, float[] cos, float[] sin, Shape shape, DataType dtype) {
 		NDArray c = manager.create(cos, shape);
 		NDArray s = manager.create(sin, shape);
 		if (dtype != DataType.FLOAT32) {
@@ -108,7 +130,10 @@ public final class RotaryEmbedding {
 		return new NDArray[] { c, s };
 	}
 
-	/** Rotates {@code x} [heads, T, head dim] by the tables of its T positions. */
+	/**
+	 * Rotates {@code x} [heads, T, head dim] by the tables of its T positions ([T, head dim]), or {@code x}
+	 * [sequences, heads, head dim] by one step's tables ([sequences, 1, head dim]).
+	 */
 	public static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
 		long half = x.getShape().get(2) / 2;
 		NDArray x1 = x.get(new NDIndex(":, :, :{}", half));

@@ -1,0 +1,258 @@
+package dev.vlcache.benchmark;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.imageio.ImageIO;
+
+import dev.vlcache.benchmark.BatchingBenchmark.Arrival;
+import dev.vlcache.benchmark.BatchingBenchmark.Capacity;
+import dev.vlcache.benchmark.BatchingBenchmark.Cell;
+
+/** Writes {@link BatchingBenchmark}'s results: batching.csv, batching.md (with the targets) and batching.png. */
+final class BatchingReport {
+
+	private static final Color FULL = new Color(0x1f77b4);
+
+	private static final Color VL_CACHE = new Color(0xd62728);
+
+	private BatchingReport() {
+	}
+
+	static void write(Path dir, List<Cell> cells, List<Capacity> capacities, List<Arrival> arrivals, double bandwidth,
+			double matrixRate, int steps, int runs) throws IOException {
+		Files.writeString(dir.resolve("batching.csv"), csv(cells, capacities, arrivals));
+		Files.writeString(dir.resolve("batching.md"),
+				markdown(cells, capacities, arrivals, bandwidth, matrixRate, steps, runs));
+		chart(dir.resolve("batching.png"), cells);
+	}
+
+	static String gib(long bytes) {
+		return String.format(Locale.ROOT, "%.1f GiB", bytes / (double) (1L << 30));
+	}
+
+	private static String csv(List<Cell> cells, List<Capacity> capacities, List<Arrival> arrivals) {
+		StringBuilder sb = new StringBuilder(
+				"part,shape,policy,concurrency,prompt_tokens,kv_bytes_per_sequence,step_ms,aggregate_tok_s,limit_tok_s,compute_limit_tok_s,"
+						+ "budget_bytes,reserve_tokens,prefill_step_tokens,ttft_ms,longest_pause_ms,background_step_ms\n");
+		for (Cell c : cells) {
+			sb.append(String.format(Locale.ROOT, "throughput,%s,%s,%d,%d,%d,%.2f,%.2f,%.2f,%.2f,,,,,,%n", c.shape(),
+					c.policy(), c.concurrency(), c.promptTokens(), c.kvBytesPerSequence(), c.stepMillis(),
+					c.aggregateTokensPerSecond(), c.limitTokensPerSecond(), c.computeLimitTokensPerSecond()));
+		}
+		for (Capacity c : capacities) {
+			sb.append(String.format(Locale.ROOT, "capacity,%s,%s,%d,,,%.2f,%.2f,,,%d,%d,,,,%n", c.shape(), c.policy(),
+					c.sequences(), c.stepMillis(), c.aggregateTokensPerSecond(), c.budgetBytes(), c.reserveTokens()));
+		}
+		for (Arrival a : arrivals) {
+			sb.append(String.format(Locale.ROOT, "arrival,%s,full,%d,%d,,,,,,,,%d,%.1f,%.1f,%.2f%n", a.shape(),
+					a.background(), a.promptTokens(), a.prefillStepTokens(), a.ttftMillis(), a.longestPauseMillis(),
+					a.backgroundStepMillis()));
+		}
+		return sb.toString();
+	}
+
+	private static String markdown(List<Cell> cells, List<Capacity> capacities, List<Arrival> arrivals,
+			double bandwidth, double matrixRate, int steps, int runs) {
+		StringBuilder sb = new StringBuilder();
+		sb.append(String.format(Locale.ROOT, "Machine: %d cores, Java %s; memory bandwidth %.1f GB/s (libtorch streaming "
+				+ "read), float32 products %.1f GFLOP/s (libtorch, [512, 4096] x [4096, 4096]); float32; median of %d "
+				+ "runs x %d decoding steps per cell.%n%n",
+				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), bandwidth / 1e9,
+				matrixRate / 1e9, runs, steps));
+		sb.append("## Throughput by concurrency\n\n");
+		sb.append("| shape | prompt | policy | concurrency | KV MB / sequence | step ms (= ms/token per request) | "
+				+ "aggregate tok/s | vs batch 1 | bytes-read limit tok/s | % of it | compute limit tok/s | % of the lower limit |\n");
+		sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+		for (Cell c : cells) {
+			double one = find(cells, c.shape(), c.policy(), 1).map(Cell::aggregateTokensPerSecond).orElse(Double.NaN);
+			double lower = Math.min(c.limitTokensPerSecond(), c.computeLimitTokensPerSecond());
+			sb.append(String.format(Locale.ROOT,
+					"| %s | %d | %s | %d | %.1f | %.1f | %.1f | %.2fx | %.1f | %.0f%% | %.1f | %.0f%% |%n", c.shape(),
+					c.promptTokens(), label(c.policy()), c.concurrency(), c.kvBytesPerSequence() / 1e6, c.stepMillis(),
+					c.aggregateTokensPerSecond(), c.aggregateTokensPerSecond() / one, c.limitTokensPerSecond(),
+					100 * c.aggregateTokensPerSecond() / c.limitTokensPerSecond(), c.computeLimitTokensPerSecond(),
+					100 * c.aggregateTokensPerSecond() / lower));
+		}
+		if (!capacities.isEmpty()) {
+			sb.append("\n## Capacity under a fixed KV budget\n\n");
+			sb.append("Admission as the scheduler does it: a request needs its prompt's cache before compression plus "
+					+ "its reserved answer tokens free; after compression it holds the kept entries plus the reserve.\n\n");
+			sb.append("| shape | budget | reserve tokens | policy | sequences at once | step ms | aggregate tok/s |\n");
+			sb.append("|---|---:|---:|---|---:|---:|---:|\n");
+			for (Capacity c : capacities) {
+				sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %d | %.1f | %.1f |%n", c.shape(),
+						gib(c.budgetBytes()), c.reserveTokens(), label(c.policy()), c.sequences(), c.stepMillis(),
+						c.aggregateTokensPerSecond()));
+			}
+		}
+		if (!arrivals.isEmpty()) {
+			sb.append("\n## Time to first token while 8 requests decode\n\n");
+			sb.append("| shape | prompt | prefill | TTFT ms | longest pause of the 8 streams ms | their step ms before |\n");
+			sb.append("|---|---:|---|---:|---:|---:|\n");
+			for (Arrival a : arrivals) {
+				sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %.0f | %.1f |%n", a.shape(), a.promptTokens(),
+						a.prefillStepTokens() == 0 ? "at once" : "pieces of " + a.prefillStepTokens() + " tokens",
+						a.ttftMillis(), a.longestPauseMillis(), a.backgroundStepMillis()));
+			}
+		}
+		sb.append("\n## Targets\n\n");
+		sb.append(targets(cells, capacities));
+		return sb.toString();
+	}
+
+	static String targets(List<Cell> cells, List<Capacity> capacities) {
+		StringBuilder sb = new StringBuilder();
+		Optional<Cell> one = find(cells, "qwen2-0.5b", "full", 1);
+		Optional<Cell> eight = find(cells, "qwen2-0.5b", "full", 8);
+		if (one.isPresent() && eight.isPresent()) {
+			double ratio = eight.get().aggregateTokensPerSecond() / one.get().aggregateTokensPerSecond();
+			sb.append(String.format(Locale.ROOT, "- Concurrency 8, full cache, Qwen2 shape: %.2fx the batch-1 throughput "
+					+ "(target >= 5x): %s%n", ratio, ratio >= 5 ? "met" : "missed"));
+		}
+		Set<String> shapes = new LinkedHashSet<>();
+		cells.forEach(c -> shapes.add(c.shape()));
+		for (String shape : shapes) {
+			Optional<Cell> full = find(cells, shape, "full", 16);
+			Optional<Cell> vl = find(cells, shape, "vl-cache", 16);
+			if (full.isPresent() && vl.isPresent()) {
+				double measured = vl.get().aggregateTokensPerSecond() / full.get().aggregateTokensPerSecond();
+				double limit = vl.get().limitTokensPerSecond() / full.get().limitTokensPerSecond();
+				sb.append(String.format(Locale.ROOT, "- Concurrency 16, %s: VL-Cache 10%% %.2fx the full cache's throughput, "
+						+ "bytes-read limit %.2fx, so %.0f%% of it (target >= 80%%): %s%n", shape, measured, limit,
+						100 * measured / limit, measured >= 0.8 * limit ? "met" : "missed"));
+			}
+		}
+		for (String shape : shapes) {
+			Optional<Capacity> full = capacities.stream().filter(c -> c.shape().equals(shape) && c.policy().equals("full")).findFirst();
+			Optional<Capacity> vl = capacities.stream().filter(c -> c.shape().equals(shape) && c.policy().equals("vl-cache")).findFirst();
+			if (full.isPresent() && vl.isPresent()) {
+				double ratio = vl.get().sequences() / (double) full.get().sequences();
+				sb.append(String.format(Locale.ROOT, "- %s of KV, %s: VL-Cache 10%% runs %d sequences at once, the full cache %d "
+						+ "(%.1fx, target >= 8x): %s; throughput %.1f vs %.1f tok/s%n", gib(full.get().budgetBytes()), shape,
+						vl.get().sequences(), full.get().sequences(), ratio, ratio >= 8 ? "met" : "missed",
+						vl.get().aggregateTokensPerSecond(), full.get().aggregateTokensPerSecond()));
+			}
+		}
+		return sb.toString();
+	}
+
+	private static String label(String policy) {
+		return policy.equals("full") ? "full" : "vl-cache 10%";
+	}
+
+	private static Optional<Cell> find(List<Cell> cells, String shape, String policy, int concurrency) {
+		return cells.stream()
+			.filter(c -> c.shape().equals(shape) && c.policy().equals(policy) && c.concurrency() == concurrency)
+			.findFirst();
+	}
+
+	/** One panel per shape: aggregate tok/s by concurrency, solid measured, dashed the bytes-read limit. */
+	private static void chart(Path file, List<Cell> cells) throws IOException {
+		Set<String> shapes = new LinkedHashSet<>();
+		cells.forEach(c -> shapes.add(c.shape()));
+		if (shapes.isEmpty()) {
+			return;
+		}
+		int panelW = 520;
+		int panelH = 380;
+		BufferedImage img = new BufferedImage(panelW * shapes.size(), panelH, BufferedImage.TYPE_INT_RGB);
+		Graphics2D g = img.createGraphics();
+		g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+		g.setColor(Color.WHITE);
+		g.fillRect(0, 0, img.getWidth(), img.getHeight());
+		int p = 0;
+		for (String shape : shapes) {
+			panel(g, p++ * panelW, panelW, panelH, shape, cells);
+		}
+		g.dispose();
+		ImageIO.write(img, "png", file.toFile());
+	}
+
+	private static void panel(Graphics2D g, int x0, int w, int h, String shape, List<Cell> all) {
+		int left = x0 + 60;
+		int right = x0 + w - 20;
+		int top = 40;
+		int bottom = h - 50;
+		TreeSet<Integer> sizes = new TreeSet<>();
+		double maxY = 1;
+		for (Cell c : all) {
+			if (c.shape().equals(shape)) {
+				sizes.add(c.concurrency());
+				maxY = Math.max(maxY, Math.max(c.aggregateTokensPerSecond(), c.limitTokensPerSecond()) * 1.1);
+			}
+		}
+		List<Integer> xs = new ArrayList<>(sizes);
+		g.setColor(Color.BLACK);
+		g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+		g.drawString("Aggregate decode tok/s by concurrency: " + shape, x0 + 20, 22);
+		g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+		g.drawLine(left, bottom, right, bottom);
+		g.drawLine(left, top, left, bottom);
+		for (int i = 0; i <= 5; i++) {
+			double v = maxY * i / 5;
+			int y = (int) (bottom - (bottom - top) * v / maxY);
+			g.setColor(new Color(0xdddddd));
+			g.drawLine(left + 1, y, right, y);
+			g.setColor(Color.BLACK);
+			g.drawString(String.format(Locale.ROOT, "%.0f", v), x0 + 20, y + 4);
+		}
+		for (int i = 0; i < xs.size(); i++) {
+			g.drawString(xs.get(i) + "", xAt(i, xs.size(), left, right) - 6, bottom + 16);
+		}
+		g.drawString("concurrent requests", (left + right) / 2 - 50, bottom + 34);
+		String[] policies = { "full", "vl-cache" };
+		Color[] colors = { FULL, VL_CACHE };
+		for (int k = 0; k < policies.length; k++) {
+			for (int which = 0; which < 2; which++) {
+				g.setColor(colors[k]);
+				g.setStroke(which == 0 ? new BasicStroke(2.5f)
+						: new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] { 6, 5 }, 0));
+				int prevX = -1;
+				int prevY = -1;
+				for (int i = 0; i < xs.size(); i++) {
+					Optional<Cell> c = find(all, shape, policies[k], xs.get(i));
+					if (c.isEmpty()) {
+						continue;
+					}
+					double v = which == 0 ? c.get().aggregateTokensPerSecond() : c.get().limitTokensPerSecond();
+					int x = xAt(i, xs.size(), left, right);
+					int y = (int) (bottom - (bottom - top) * v / maxY);
+					if (prevX >= 0) {
+						g.drawLine(prevX, prevY, x, y);
+					}
+					if (which == 0) {
+						g.fillOval(x - 3, y - 3, 7, 7);
+					}
+					prevX = x;
+					prevY = y;
+				}
+			}
+			g.setStroke(new BasicStroke(1));
+			int ly = top + 14 + 16 * k;
+			g.setColor(colors[k]);
+			g.fillRect(left + 12, ly - 8, 14, 4);
+			g.setColor(Color.BLACK);
+			g.drawString((k == 0 ? "full cache" : "VL-Cache 10%") + " (dashed: bytes-read limit)", left + 32, ly - 3);
+		}
+	}
+
+	private static int xAt(int i, int count, int left, int right) {
+		return count == 1 ? (left + right) / 2 : left + 30 + (right - left - 60) * i / (count - 1);
+	}
+
+}
