@@ -125,7 +125,12 @@ public final class BatchingBenchmark {
 			.option("arrival-shape", "NAME", "shape of the time-to-first-token part, or none (default qwen2-0.5b)")
 			.option("out", "DIR", "where batching.md, .csv and .png go (default benchmarks/batching)")
 			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
+			.option("replot", "true", "only draw the chart again from the CSV in --out")
 			.parseOrExit(args);
+		if (Boolean.parseBoolean(o.getOrDefault("replot", "false"))) {
+			BatchingReport.replot(Paths.get(o.getOrDefault("out", "benchmarks/batching")));
+			return;
+		}
 		List<String> shapes = List.of(o.getOrDefault("shapes", "qwen2-0.5b,llava-7b-4-layers").split(","));
 		int length = Integer.parseInt(o.getOrDefault("length", "2880"));
 		int[] concurrency = Arrays.stream(o.getOrDefault("concurrency", "1,2,4,8,16,24,32").split(","))

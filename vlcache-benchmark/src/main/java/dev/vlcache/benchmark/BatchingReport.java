@@ -38,7 +38,27 @@ final class BatchingReport {
 		Files.writeString(dir.resolve("batching.csv"), csv(cells, capacities, arrivals));
 		Files.writeString(dir.resolve("batching.md"),
 				markdown(cells, capacities, arrivals, bandwidth, matrixRate, steps, runs));
-		chart(dir.resolve("batching.png"), cells);
+		chart(dir.resolve("batching.png"), cells.stream()
+			.map(c -> new Point(c.shape(), c.policy(), c.concurrency(), c.aggregateTokensPerSecond(),
+					c.limitTokensPerSecond()))
+			.toList());
+	}
+
+	/** One point of the chart. */
+	record Point(String shape, String policy, int concurrency, double measured, double limit) {
+	}
+
+	/** Draws the chart again from a written {@code batching.csv}, for a change of the chart alone. */
+	static void replot(Path dir) throws IOException {
+		List<Point> points = new ArrayList<>();
+		for (String line : Files.readAllLines(dir.resolve("batching.csv"))) {
+			String[] f = line.split(",", -1);
+			if (f[0].equals("throughput")) {
+				points.add(new Point(f[1], f[2], Integer.parseInt(f[3]), Double.parseDouble(f[7]),
+						Double.parseDouble(f[8])));
+			}
+		}
+		chart(dir.resolve("batching.png"), points);
 	}
 
 	static String gib(long bytes) {
@@ -162,13 +182,13 @@ final class BatchingReport {
 	}
 
 	/** One panel per shape: aggregate tok/s by concurrency, solid measured, dashed the bytes-read limit. */
-	private static void chart(Path file, List<Cell> cells) throws IOException {
+	private static void chart(Path file, List<Point> cells) throws IOException {
 		Set<String> shapes = new LinkedHashSet<>();
 		cells.forEach(c -> shapes.add(c.shape()));
 		if (shapes.isEmpty()) {
 			return;
 		}
-		int panelW = 520;
+		int panelW = 560;
 		int panelH = 380;
 		BufferedImage img = new BufferedImage(panelW * shapes.size(), panelH, BufferedImage.TYPE_INT_RGB);
 		Graphics2D g = img.createGraphics();
@@ -183,17 +203,18 @@ final class BatchingReport {
 		ImageIO.write(img, "png", file.toFile());
 	}
 
-	private static void panel(Graphics2D g, int x0, int w, int h, String shape, List<Cell> all) {
+	private static void panel(Graphics2D g, int x0, int w, int h, String shape, List<Point> all) {
 		int left = x0 + 60;
 		int right = x0 + w - 20;
 		int top = 40;
 		int bottom = h - 50;
 		TreeSet<Integer> sizes = new TreeSet<>();
 		double maxY = 1;
-		for (Cell c : all) {
+		for (Point c : all) {
 			if (c.shape().equals(shape)) {
 				sizes.add(c.concurrency());
-				maxY = Math.max(maxY, Math.max(c.aggregateTokensPerSecond(), c.limitTokensPerSecond()) * 1.1);
+				// Scaled to what was measured: the limits run far above it and are clipped at the top.
+				maxY = Math.max(maxY, c.measured() * 1.6);
 			}
 		}
 		List<Integer> xs = new ArrayList<>(sizes);
@@ -225,13 +246,17 @@ final class BatchingReport {
 				int prevX = -1;
 				int prevY = -1;
 				for (int i = 0; i < xs.size(); i++) {
-					Optional<Cell> c = find(all, shape, policies[k], xs.get(i));
+					int size = xs.get(i);
+					String policy = policies[k];
+					Optional<Point> c = all.stream()
+						.filter(p -> p.shape().equals(shape) && p.policy().equals(policy) && p.concurrency() == size)
+						.findFirst();
 					if (c.isEmpty()) {
 						continue;
 					}
-					double v = which == 0 ? c.get().aggregateTokensPerSecond() : c.get().limitTokensPerSecond();
+					double v = which == 0 ? c.get().measured() : c.get().limit();
 					int x = xAt(i, xs.size(), left, right);
-					int y = (int) (bottom - (bottom - top) * v / maxY);
+					int y = (int) (bottom - (bottom - top) * Math.min(v, maxY) / maxY);
 					if (prevX >= 0) {
 						g.drawLine(prevX, prevY, x, y);
 					}
@@ -243,11 +268,14 @@ final class BatchingReport {
 				}
 			}
 			g.setStroke(new BasicStroke(1));
-			int ly = top + 14 + 16 * k;
+			// Bottom right, below the measured lines, which rise with the batch.
+			int ly = bottom - 28 + 16 * k;
+			int lx = (left + right) / 2 - 60;
 			g.setColor(colors[k]);
-			g.fillRect(left + 12, ly - 8, 14, 4);
+			g.fillRect(lx, ly - 8, 14, 4);
 			g.setColor(Color.BLACK);
-			g.drawString((k == 0 ? "full cache" : "VL-Cache 10%") + " (dashed: bytes-read limit)", left + 32, ly - 3);
+			g.drawString((k == 0 ? "full cache" : "VL-Cache 10%") + " (dashed: bytes-read limit, clipped)", lx + 20,
+					ly - 3);
 		}
 	}
 
