@@ -25,18 +25,19 @@ public class VlCacheRecentRequests implements VlCacheRequestListener {
 	 * @param finishReason why generation ended
 	 * @param promptTokens prompt tokens (image tokens included)
 	 * @param completionTokens generated tokens
+	 * @param queueMillis wait for admission to the batch
 	 * @param prefillMillis prefill time
 	 * @param decodeMillisPerToken mean decode step
 	 * @param compression the compression report
 	 */
 	public record Profile(Instant finishedAt, String finishReason, int promptTokens, int completionTokens,
-			double prefillMillis, double decodeMillisPerToken, CompressionMetadata compression) {
+			double queueMillis, double prefillMillis, double decodeMillisPerToken, CompressionMetadata compression) {
 	}
 
 	@Override
 	public void onSuccess(String policy, GenerationResult result) {
 		Profile p = new Profile(Instant.now(), result.finishReason().name(), result.promptTokens(),
-				result.completionTokens(), result.prefillNanos() / 1e6, result.decodeNanosPerToken() / 1e6,
+				result.completionTokens(), result.queueNanos() / 1e6, result.prefillNanos() / 1e6, result.decodeNanosPerToken() / 1e6,
 				CompressionMetadata.of(result.compression()));
 		synchronized (this.profiles) {
 			this.profiles.addFirst(p);

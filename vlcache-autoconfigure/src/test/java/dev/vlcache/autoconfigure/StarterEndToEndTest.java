@@ -133,6 +133,7 @@ class StarterEndToEndTest {
 		JsonObject last = endpoint.getAsJsonArray("recentRequests").get(0).getAsJsonObject();
 		assertThat(last.getAsJsonObject("compression").getAsJsonArray("layerBudgets").toString()).isEqualTo("[12,11,8,13]");
 		assertThat(last.getAsJsonObject("compression").getAsJsonArray("layerSparsity")).hasSize(4);
+		assertThat(last.get("queueMillis").getAsDouble()).isNotNegative();
 		assertThat(endpoint.getAsJsonObject("inFlight").getAsJsonArray("running")).isEmpty();
 
 		// While a request streams, the endpoint lists it with its compressed cache.

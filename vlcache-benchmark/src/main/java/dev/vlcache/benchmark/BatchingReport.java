@@ -1,8 +1,6 @@
 package dev.vlcache.benchmark;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -204,10 +202,6 @@ final class BatchingReport {
 	}
 
 	private static void panel(Graphics2D g, int x0, int w, int h, String shape, List<Point> all) {
-		int left = x0 + 60;
-		int right = x0 + w - 20;
-		int top = 40;
-		int bottom = h - 50;
 		TreeSet<Integer> sizes = new TreeSet<>();
 		double maxY = 1;
 		for (Point c : all) {
@@ -218,69 +212,28 @@ final class BatchingReport {
 			}
 		}
 		List<Integer> xs = new ArrayList<>(sizes);
-		g.setColor(Color.BLACK);
-		g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-		g.drawString("Aggregate decode tok/s by concurrency: " + shape, x0 + 20, 22);
-		g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-		g.drawLine(left, bottom, right, bottom);
-		g.drawLine(left, top, left, bottom);
-		for (int i = 0; i <= 5; i++) {
-			double v = maxY * i / 5;
-			int y = (int) (bottom - (bottom - top) * v / maxY);
-			g.setColor(new Color(0xdddddd));
-			g.drawLine(left + 1, y, right, y);
-			g.setColor(Color.BLACK);
-			g.drawString(String.format(Locale.ROOT, "%.0f", v), x0 + 20, y + 4);
-		}
-		for (int i = 0; i < xs.size(); i++) {
-			g.drawString(xs.get(i) + "", xAt(i, xs.size(), left, right) - 6, bottom + 16);
-		}
-		g.drawString("concurrent requests", (left + right) / 2 - 50, bottom + 34);
+		ChartPanel panel = new ChartPanel(g, x0, w, h, "Aggregate decode tok/s by concurrency: " + shape, xs,
+				"concurrent requests", maxY, "%.0f");
 		String[] policies = { "full", "vl-cache" };
 		Color[] colors = { FULL, VL_CACHE };
 		for (int k = 0; k < policies.length; k++) {
-			for (int which = 0; which < 2; which++) {
-				g.setColor(colors[k]);
-				g.setStroke(which == 0 ? new BasicStroke(2.5f)
-						: new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] { 6, 5 }, 0));
-				int prevX = -1;
-				int prevY = -1;
-				for (int i = 0; i < xs.size(); i++) {
-					int size = xs.get(i);
-					String policy = policies[k];
-					Optional<Point> c = all.stream()
-						.filter(p -> p.shape().equals(shape) && p.policy().equals(policy) && p.concurrency() == size)
-						.findFirst();
-					if (c.isEmpty()) {
-						continue;
-					}
-					double v = which == 0 ? c.get().measured() : c.get().limit();
-					int x = xAt(i, xs.size(), left, right);
-					int y = (int) (bottom - (bottom - top) * Math.min(v, maxY) / maxY);
-					if (prevX >= 0) {
-						g.drawLine(prevX, prevY, x, y);
-					}
-					if (which == 0) {
-						g.fillOval(x - 3, y - 3, 7, 7);
-					}
-					prevX = x;
-					prevY = y;
-				}
+			double[] measured = new double[xs.size()];
+			double[] limit = new double[xs.size()];
+			for (int i = 0; i < xs.size(); i++) {
+				int size = xs.get(i);
+				String policy = policies[k];
+				Optional<Point> c = all.stream()
+					.filter(p -> p.shape().equals(shape) && p.policy().equals(policy) && p.concurrency() == size)
+					.findFirst();
+				measured[i] = c.map(Point::measured).orElse(Double.NaN);
+				limit[i] = c.map(Point::limit).orElse(Double.NaN);
 			}
-			g.setStroke(new BasicStroke(1));
+			panel.line(colors[k], measured, false);
+			panel.line(colors[k], limit, true);
 			// Bottom right, below the measured lines, which rise with the batch.
-			int ly = bottom - 28 + 16 * k;
-			int lx = (left + right) / 2 - 60;
-			g.setColor(colors[k]);
-			g.fillRect(lx, ly - 8, 14, 4);
-			g.setColor(Color.BLACK);
-			g.drawString((k == 0 ? "full cache" : "VL-Cache 10%") + " (dashed: bytes-read limit, clipped)", lx + 20,
-					ly - 3);
+			panel.legend(k, colors[k], (k == 0 ? "full cache" : "VL-Cache 10%") + " (dashed: bytes-read limit, clipped)",
+					true);
 		}
-	}
-
-	private static int xAt(int i, int count, int left, int right) {
-		return count == 1 ? (left + right) / 2 : left + 30 + (right - left - 60) * i / (count - 1);
 	}
 
 }

@@ -1,8 +1,6 @@
 package dev.vlcache.benchmark;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -171,10 +169,6 @@ final class BenchmarkReport {
 	}
 
 	private static void drawPanel(Graphics2D g, int x0, int w, int h, String shape, List<BenchmarkCell> all) {
-		int left = x0 + 60;
-		int right = x0 + w - 20;
-		int top = 40;
-		int bottom = h - 50;
 		TreeSet<Integer> lengths = new TreeSet<>();
 		double maxY = 1.2;
 		Map<Double, Map<Integer, double[]>> series = new LinkedHashMap<>();
@@ -188,67 +182,22 @@ final class BenchmarkReport {
 			maxY = Math.max(maxY, Math.max(c.decodeSpeedup(), c.speedupLimit()) * 1.1);
 		}
 		List<Integer> xs = new ArrayList<>(lengths);
-		g.setColor(Color.BLACK);
-		g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-		g.drawString("VL-Cache decode speed-up vs full cache: " + shape, x0 + 20, 22);
-		g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
-		g.drawLine(left, bottom, right, bottom);
-		g.drawLine(left, top, left, bottom);
-		for (int i = 0; i <= 5; i++) {
-			double v = maxY * i / 5;
-			int y = (int) (bottom - (bottom - top) * v / maxY);
-			g.setColor(new Color(0xdddddd));
-			g.drawLine(left + 1, y, right, y);
-			g.setColor(Color.BLACK);
-			g.drawString(String.format(Locale.ROOT, "%.2fx", v), x0 + 12, y + 4);
-		}
-		for (int i = 0; i < xs.size(); i++) {
-			int x = xAt(i, xs.size(), left, right);
-			g.drawString(xs.get(i) + "", x - 14, bottom + 16);
-		}
-		g.drawString("prompt tokens", (left + right) / 2 - 35, bottom + 34);
+		ChartPanel panel = new ChartPanel(g, x0, w, h, "VL-Cache decode speed-up vs full cache: " + shape, xs,
+				"prompt tokens", maxY, "%.2fx");
 		int k = 0;
 		for (Map.Entry<Double, Map<Integer, double[]>> e : series.entrySet()) {
 			Color color = COLORS[k % COLORS.length];
 			for (int which = 0; which < 2; which++) {
-				g.setColor(color);
-				g.setStroke(which == 0 ? new BasicStroke(2.5f)
-						: new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] { 6, 5 }, 0));
-				int prevX = -1;
-				int prevY = -1;
+				double[] values = new double[xs.size()];
 				for (int i = 0; i < xs.size(); i++) {
 					double[] v = e.getValue().get(xs.get(i));
-					if (v == null) {
-						continue;
-					}
-					int x = xAt(i, xs.size(), left, right);
-					int y = (int) (bottom - (bottom - top) * v[which] / maxY);
-					if (prevX >= 0) {
-						g.drawLine(prevX, prevY, x, y);
-					}
-					if (which == 0) {
-						g.fillOval(x - 3, y - 3, 7, 7);
-					}
-					else {
-						// A tick at every limit, so that a single prompt length still shows where it is.
-						g.drawLine(x - 10, y, x + 10, y);
-					}
-					prevX = x;
-					prevY = y;
+					values[i] = v == null ? Double.NaN : v[which];
 				}
+				panel.line(color, values, which == 1);
 			}
-			g.setStroke(new BasicStroke(1));
-			int ly = top + 14 + 16 * k;
-			g.setColor(color);
-			g.fillRect(left + 12, ly - 8, 14, 4);
-			g.setColor(Color.BLACK);
-			g.drawString(String.format(Locale.ROOT, "budget %.0f%% (dashed: limit)", e.getKey() * 100), left + 32, ly - 3);
+			panel.legend(k, color, String.format(Locale.ROOT, "budget %.0f%% (dashed: limit)", e.getKey() * 100), false);
 			k++;
 		}
-	}
-
-	private static int xAt(int i, int count, int left, int right) {
-		return count == 1 ? (left + right) / 2 : left + 30 + (right - left - 60) * i / (count - 1);
 	}
 
 }

@@ -26,7 +26,9 @@ import dev.vlcache.core.nn.Ops;
  * <p>
  * A prompt is prefilled in chunks of tokens: each chunk runs through every layer before the next starts, and
  * each layer computes attention in blocks of query rows, so that the scores held at once stay small (32 MiB)
- * instead of [heads, n, n], and long prompts fit in memory.
+ * instead of [heads, n, n], and long prompts fit in memory. A scheduler may also prefill a prompt piece by piece
+ * ({@link #prefill}). Decoding runs one token of each of several sequences per pass ({@link #decode}), each over
+ * its own cache.
  */
 public final class LanguageModel {
 

@@ -91,6 +91,16 @@ class BatchSchedulerTest {
 
 	}
 
+	/** Each request's greedy tokens run alone, through {@link Generator}. */
+	private static List<int[]> alone(LlavaModel model, List<GenerationRequest> requests) {
+		Generator generator = new Generator(model);
+		List<int[]> out = new ArrayList<>();
+		for (GenerationRequest r : requests) {
+			out.add(generator.generate(r).tokenIds());
+		}
+		return out;
+	}
+
 	private static GenerationResult await(BatchScheduler.Submission s) throws Exception {
 		return s.result().get(60, TimeUnit.SECONDS);
 	}
@@ -100,11 +110,7 @@ class BatchSchedulerTest {
 	void greedyAnswersInABatchOfEightEqualTheAnswersAlone(String name, Path folder) throws Exception {
 		List<GenerationRequest> requests = eightRequests(folder);
 		try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
-			Generator generator = new Generator(model);
-			List<int[]> alone = new ArrayList<>();
-			for (GenerationRequest r : requests) {
-				alone.add(generator.generate(r).tokenIds());
-			}
+			List<int[]> alone = alone(model, requests);
 			int before = model.liveArrayCount();
 			LargestBatch batches = new LargestBatch();
 			// Prompt pieces of 64 tokens: the prefill of each request runs between decoding steps of the others.
@@ -177,11 +183,7 @@ class BatchSchedulerTest {
 		Path folder = Fixtures.inRepository("qwen2-vl-tiny");
 		List<GenerationRequest> requests = eightRequests(folder);
 		try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
-			Generator generator = new Generator(model);
-			List<int[]> alone = new ArrayList<>();
-			for (GenerationRequest r : requests) {
-				alone.add(generator.generate(r).tokenIds());
-			}
+			List<int[]> alone = alone(model, requests);
 			int before = model.liveArrayCount();
 			LargestBatch batches = new LargestBatch();
 			try (BatchScheduler scheduler = new BatchScheduler(model,
