@@ -9,6 +9,7 @@ import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import dev.vlcache.core.nn.DenseLayer;
@@ -18,10 +19,10 @@ import dev.vlcache.testsupport.CommandLineArguments;
 /**
  * What storing the decoder's matrices transposed buys a decoding step: the one-row product (with {@code --rows},
  * a batched step's product) with every matrix of a step, once as {@code torch.nn.functional.linear} on the
- * checkpoint's [out, in] layout and once as
- * {@code x W^T} on an [in, out] copy, interleaved, the median of each matrix summed over the step; and what
- * the engine's choice ({@link DenseLayer} transposes the LM head and matrices of at least
- * {@link DenseLayer#TRANSPOSED_FROM} elements) adds up to.
+ * checkpoint's [out, in] layout and once as {@code x W^T} on an [in, out] copy, interleaved, the median of each
+ * matrix summed over the step; and what the engine's choice ({@link DenseLayer} transposes the LM head and
+ * matrices of at least {@link DenseLayer#TRANSPOSED_FROM} elements) adds up to. With {@code --dtype float16},
+ * weights and activations are half precision, to see whether libtorch's half products are faster per byte.
  *
  * <pre>
  * mvn -q -pl vlcache-benchmark exec:java -Dexec.mainClass=dev.vlcache.benchmark.LayoutBenchmark \
@@ -39,9 +40,15 @@ public final class LayoutBenchmark {
 			.option("shapes", "a,b", "model shapes (default qwen2-0.5b,llava-7b-4-layers)")
 			.option("runs", "N", "timed runs per product (default 30)")
 			.option("rows", "N", "rows of the activation: 1 for one request, the batch size for a batched step (default 1)")
+			.option("dtype", "T", "float32 or float16: the dtype of weights and activations (default float32)")
 			.parseOrExit(args);
 		int runs = Integer.parseInt(options.getOrDefault("runs", "30"));
 		int rows = Integer.parseInt(options.getOrDefault("rows", "1"));
+		DataType dtype = switch (options.getOrDefault("dtype", "float32")) {
+			case "float32" -> DataType.FLOAT32;
+			case "float16" -> DataType.FLOAT16;
+			default -> throw new IllegalArgumentException("--dtype is float32 or float16");
+		};
 		System.out.println(
 				"| shape | matrix [out x in] | per step | linear on [out, in], ms | x W^T on [in, out], ms | speed-up |");
 		System.out.println("|---|---|---:|---:|---:|---:|");
@@ -53,7 +60,7 @@ public final class LayoutBenchmark {
 			for (Map.Entry<List<Long>, Integer> m : matrices(shape).entrySet()) {
 				long out = m.getKey().get(0);
 				long in = m.getKey().get(1);
-				double[] ms = time(out, in, rows, runs);
+				double[] ms = time(out, in, rows, dtype, runs);
 				before += ms[0] * m.getValue();
 				after += ms[1] * m.getValue();
 				chosen += ms[out == shape.vocab() || DenseLayer.storesTransposed(out, in) ? 1 : 0] * m.getValue();
@@ -95,11 +102,11 @@ public final class LayoutBenchmark {
 	/**
 	 * Median milliseconds of one product [rows, in] x [out, in]^T: linear on [out, in], then the transposed copy.
 	 */
-	private static double[] time(long out, long in, int rows, int runs) {
+	private static double[] time(long out, long in, int rows, DataType dtype, int runs) {
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-			NDArray weight = manager.randomNormal(new Shape(out, in));
+			NDArray weight = manager.randomNormal(new Shape(out, in)).toType(dtype, false);
 			DenseLayer transposed = DenseLayer.transposing(weight.duplicate());
-			NDArray x = manager.randomNormal(new Shape(rows, in));
+			NDArray x = manager.randomNormal(new Shape(rows, in)).toType(dtype, false);
 			List<Double> linear = new ArrayList<>();
 			List<Double> copy = new ArrayList<>();
 			for (int r = 0; r < runs + 3; r++) {
@@ -122,13 +129,13 @@ public final class LayoutBenchmark {
 
 	private static double timeLinear(NDArray row, NDArray weight) {
 		long t0 = System.nanoTime();
-		Ops.linear(row, weight, null).toFloatArray();
+		Ops.linear(row, weight, null).toType(DataType.FLOAT32, false).toFloatArray();
 		return (System.nanoTime() - t0) / 1e6;
 	}
 
 	private static double timeTransposed(NDArray row, DenseLayer layer) {
 		long t0 = System.nanoTime();
-		layer.apply(row).toFloatArray();
+		layer.apply(row).toType(DataType.FLOAT32, false).toFloatArray();
 		return (System.nanoTime() - t0) / 1e6;
 	}
 
