@@ -64,7 +64,7 @@ public class VlCacheChatAutoConfiguration {
 		Path folder = modelFolder(properties, resourceLoader.getClassLoader());
 		try {
 			return LlavaModel.load(folder, new ModelOptions(properties.getDevice(), properties.getDtype(),
-					properties.getPrefillChunkTokens()));
+					properties.getPrefillChunkTokens(), properties.getWeights()));
 		}
 		catch (CheckpointException ex) {
 			throw new VlCacheModelLoadException(folder.toString(), ex.getMessage(), ex);

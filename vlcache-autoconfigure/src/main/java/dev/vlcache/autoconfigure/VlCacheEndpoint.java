@@ -44,6 +44,7 @@ public class VlCacheEndpoint {
 			m.put("folder", model.folder().toString());
 			m.put("device", model.deviceName());
 			m.put("dtype", model.dtypeName());
+			m.put("weights", model.weightsName());
 			m.put("parameters", model.parameterCount());
 			m.put("decoder", config.text().family().name().toLowerCase(java.util.Locale.ROOT));
 			m.put("family", config.modelType());

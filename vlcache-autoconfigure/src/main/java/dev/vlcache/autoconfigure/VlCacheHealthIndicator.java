@@ -44,6 +44,7 @@ public class VlCacheHealthIndicator extends AbstractHealthIndicator implements V
 			.withDetail("folder", model.folder().toString())
 			.withDetail("device", model.deviceName())
 			.withDetail("dtype", model.dtypeName())
+			.withDetail("weights", model.weightsName())
 			.withDetail("parameters", model.parameterCount())
 			.withDetail("kvCacheBytes", chat.kvBytesInFlight())
 			.withDetail("kvCacheReservedBytes", chat.kvBytesReserved())

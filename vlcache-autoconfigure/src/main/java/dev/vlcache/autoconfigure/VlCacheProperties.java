@@ -39,6 +39,13 @@ public class VlCacheProperties {
 	private String dtype = "auto";
 
 	/**
+	 * How the language model's matrices are stored: float32, or float16 beside float32 activations, which halves their
+	 * memory and makes decoding 1.8-2.9x faster on the CPU, while prefill widens each matrix back for every chunk
+	 * (about 2x slower at 582 tokens). With dtype float16 the matrices are float16 either way.
+	 */
+	private String weights = "float32";
+
+	/**
 	 * Most requests decoding together in one forward pass (continuous batching); further requests wait in the
 	 * queue.
 	 */
@@ -102,6 +109,14 @@ public class VlCacheProperties {
 
 	public void setDtype(String dtype) {
 		this.dtype = dtype;
+	}
+
+	public String getWeights() {
+		return this.weights;
+	}
+
+	public void setWeights(String weights) {
+		this.weights = weights;
 	}
 
 	public int getMaxBatchSize() {

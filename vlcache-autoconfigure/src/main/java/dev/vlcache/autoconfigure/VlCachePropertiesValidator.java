@@ -40,6 +40,7 @@ final class VlCachePropertiesValidator {
 	private void validate(VlCacheProperties p) {
 		check("device", p.getDevice(), v -> DeviceSelector.selectDevice(v, Integer.MAX_VALUE));
 		check("dtype", p.getDtype(), v -> DeviceSelector.selectDtype(v, ai.djl.Device.cpu()));
+		check("weights", p.getWeights(), ModelOptions.DEFAULT::withWeights);
 		check("max-batch-size", p.getMaxBatchSize(), v -> {
 			if (v < 1) {
 				throw new IllegalArgumentException("expected an integer >= 1");

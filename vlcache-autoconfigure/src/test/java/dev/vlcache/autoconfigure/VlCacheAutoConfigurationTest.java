@@ -112,6 +112,12 @@ class VlCacheAutoConfigurationTest {
 	}
 
 	@Test
+	void float16WeightsAreLoadedAsAsked() {
+		this.runner.withPropertyValues("spring.ai.vlcache.weights=float16")
+			.run(context -> assertThat(context.getBean(LlavaModel.class).weightsName()).isEqualTo("float16"));
+	}
+
+	@Test
 	void theBatchPropertiesReachTheSchedulerAndTheOldNameStillBinds() {
 		this.runner.withPropertyValues("spring.ai.vlcache.kv-cache-memory=64MB",
 				"spring.ai.vlcache.prefill-step-tokens=32", "spring.ai.vlcache.max-concurrent-requests=5")
@@ -130,7 +136,7 @@ class VlCacheAutoConfigurationTest {
 			"compression.allocation|greedy|adaptive, uniform, hybrid", "compression.hybrid-uniform-share|2|[0, 1]",
 			"chat.temperature|-1|>= 0", "chat.top-p|0|(0, 1]", "chat.top-k|-2|>= 0", "chat.max-tokens|0|>= 1",
 			"max-batch-size|0|>= 1", "kv-cache-memory|0B|size > 0", "prefill-step-tokens|-1|>= 0", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
-			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0" })
+			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0", "weights|int8|float32 or float16" })
 	void invalidPropertiesStopStartupNamingPropertyValueAndRange(String property, String value, String range) {
 		this.runner.withPropertyValues("spring.ai.vlcache." + property + "=" + value).run(context -> {
 			assertThat(context).hasFailed();

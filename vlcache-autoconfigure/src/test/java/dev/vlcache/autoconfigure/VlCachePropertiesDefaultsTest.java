@@ -35,7 +35,7 @@ class VlCachePropertiesDefaultsTest {
 		assertThat(options.toCompressionOptions()).isEqualTo(CompressionOptions.builder().build());
 		assertThat(options.toSamplingOptions()).isEqualTo(SamplingOptions.builder().build());
 		assertThat(new ModelOptions(this.properties.getDevice(), this.properties.getDtype(),
-				this.properties.getPrefillChunkTokens()))
+				this.properties.getPrefillChunkTokens(), this.properties.getWeights()))
 			.isEqualTo(ModelOptions.DEFAULT);
 		assertThat(this.properties.getMaxBatchSize()).isEqualTo(SchedulerOptions.DEFAULT_MAX_BATCH_SIZE);
 		assertThat(this.properties.getPrefillStepTokens()).isEqualTo(SchedulerOptions.DEFAULT_PREFILL_STEP_TOKENS);
@@ -60,6 +60,7 @@ class VlCachePropertiesDefaultsTest {
 			.containsEntry(p + ".device", ModelOptions.DEFAULT.device())
 			.containsEntry(p + ".dtype", ModelOptions.DEFAULT.dtype())
 			.containsEntry(p + ".prefill-chunk-tokens", String.valueOf(ModelOptions.DEFAULT.prefillChunkTokens()))
+			.containsEntry(p + ".weights", ModelOptions.DEFAULT.weights())
 			.containsEntry(p + ".max-batch-size", String.valueOf(SchedulerOptions.DEFAULT_MAX_BATCH_SIZE))
 			.containsEntry(p + ".prefill-step-tokens", String.valueOf(SchedulerOptions.DEFAULT_PREFILL_STEP_TOKENS));
 		assertThat(Double.parseDouble(documented.get(p + ".chat.temperature"))).isEqualTo(s.temperature());

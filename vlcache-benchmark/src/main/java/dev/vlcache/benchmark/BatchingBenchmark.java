@@ -181,7 +181,7 @@ public final class BatchingBenchmark {
 			throws IOException {
 		SyntheticPrompt synthetic = SyntheticPrompt.of(model, true, length, steps + 2);
 		int n = synthetic.prompt().length();
-		long weightBytes = model.decoderParameterCount() * 4;
+		long weightBytes = model.decoderWeightBytes();
 		List<CompressionOptions> policies = List.of(CompressionOptions.FULL, VL_CACHE_10);
 		List<CompressionRun> compressionRuns = new ArrayList<>();
 		for (CompressionOptions p : policies) {

@@ -198,7 +198,7 @@ public final class BenchmarkHarness {
 						configs.size(), tokens);
 			}
 		}
-		long weightBytes = model.decoderParameterCount() * 4;
+		long weightBytes = model.decoderWeightBytes();
 		double fullDecode = median(decode.get(configs.get(0)));
 		double fullE2e = prefillMillis + (tokens - 1) * fullDecode;
 		List<BenchmarkCell> cells = new ArrayList<>();

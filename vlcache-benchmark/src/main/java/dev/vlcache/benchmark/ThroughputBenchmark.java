@@ -48,6 +48,7 @@ public final class ThroughputBenchmark {
 			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
 			.option("device", "D", "auto, cpu, gpu or gpu:N (default auto)")
 			.option("dtype", "T", "auto, float32 or float16 (default auto)")
+			.option("weights", "T", "float32 or float16: how the decoder's matrices are stored (default float32)")
 			.option("question", "TEXT", "the question asked (default: one that fits the model)")
 			.option("out", "FILE", "also write the Markdown table there")
 			.parseOrExit(args);
@@ -63,7 +64,7 @@ public final class ThroughputBenchmark {
 		for (String name : models) {
 			Path folder = resolve(name.trim(), cache);
 			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions(options.getOrDefault("device", "auto"),
-					options.getOrDefault("dtype", "auto")))) {
+					options.getOrDefault("dtype", "auto")).withWeights(options.getOrDefault("weights", "float32")))) {
 				Generator generator = new Generator(model);
 				String question = options.getOrDefault("question", switch (name.trim()) {
 					case "fixture" -> "what color is the circle ?";

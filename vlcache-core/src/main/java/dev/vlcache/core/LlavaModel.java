@@ -72,6 +72,10 @@ public final class LlavaModel implements AutoCloseable {
 
 	private final LanguageModel language;
 
+	private final long decoderWeightBytes;
+
+	private final String weightsName;
+
 	private final TextTokenizer tokenizer;
 
 	private final ChatTemplate chatTemplate;
@@ -110,9 +114,16 @@ public final class LlavaModel implements AutoCloseable {
 			WeightLoader loader = new WeightLoader(index, this.manager, this.dtype);
 			this.vision = family.loadVision(loader);
 			long beforeDecoder = loader.loadedParameters();
+			long bytesBeforeDecoder = loader.loadedBytes();
+			// The vision tower runs once per image, like a prefill: only the decoder's matrices are worth halving.
+			if (options.weights().equals("float16")) {
+				loader.storeMatricesAs(DataType.FLOAT16);
+			}
 			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens());
 			this.parameterCount = loader.loadedParameters();
 			this.decoderParameterCount = this.parameterCount - beforeDecoder;
+			this.decoderWeightBytes = loader.loadedBytes() - bytesBeforeDecoder;
+			this.weightsName = loader.matrixType() == DataType.FLOAT16 ? "float16" : "float32";
 		}
 		catch (RuntimeException ex) {
 			this.manager.close();
@@ -181,6 +192,16 @@ public final class LlavaModel implements AutoCloseable {
 	/** Native arrays currently alive under this model (weights plus in-flight requests); for leak checks. */
 	public int liveArrayCount() {
 		return this.manager.getManagedArrays().size();
+	}
+
+	/** Bytes of the language model's weights as stored: what a decoding step reads. */
+	public long decoderWeightBytes() {
+		return this.decoderWeightBytes;
+	}
+
+	/** How the language model's matrices are stored: {@code float32} or {@code float16}. */
+	public String weightsName() {
+		return this.weightsName;
 	}
 
 	/** Parameters of the language model alone (embeddings, decoder layers, LM head): what a decoding step reads. */

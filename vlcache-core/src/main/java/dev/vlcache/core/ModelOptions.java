@@ -7,19 +7,35 @@ package dev.vlcache.core;
  * @param dtype {@code auto}, {@code float32} or {@code float16}
  * @param prefillChunkTokens query rows per prefill chunk, bounding the attention scores held at once; 0 sizes
  * chunks automatically (at most 2048 tokens, and at most 32 MiB of mask per chunk)
+ * @param weights how the language model's matrices are stored: {@code float32} (the compute dtype), or
+ * {@code float16} beside float32 activations, which halves their memory and makes a decoding step's products
+ * 1.9-2.9x faster on the CPU (prefill widens each matrix back for its chunk); with float16 compute the matrices
+ * are float16 either way
  */
-public record ModelOptions(String device, String dtype, int prefillChunkTokens) {
+public record ModelOptions(String device, String dtype, int prefillChunkTokens, String weights) {
 
-	public static final ModelOptions DEFAULT = new ModelOptions("auto", "auto", 0);
+	public static final ModelOptions DEFAULT = new ModelOptions("auto", "auto", 0, "float32");
 
 	public ModelOptions {
 		if (prefillChunkTokens < 0) {
 			throw new IllegalArgumentException("prefill-chunk-tokens " + prefillChunkTokens + " is out of range; expected >= 0 (0 = automatic)");
 		}
+		if (!weights.equals("float32") && !weights.equals("float16")) {
+			throw new IllegalArgumentException("weights '" + weights + "' is not valid; expected float32 or float16");
+		}
+	}
+
+	public ModelOptions(String device, String dtype, int prefillChunkTokens) {
+		this(device, dtype, prefillChunkTokens, "float32");
 	}
 
 	public ModelOptions(String device, String dtype) {
 		this(device, dtype, 0);
+	}
+
+	/** These options with the matrices stored as {@code weights}. */
+	public ModelOptions withWeights(String weights) {
+		return new ModelOptions(this.device, this.dtype, this.prefillChunkTokens, weights);
 	}
 
 }

@@ -40,7 +40,11 @@ public final class WeightLoader {
 
 	private final int chunkElements;
 
+	private DataType matrixType;
+
 	private long loadedParameters;
+
+	private long loadedBytes;
 
 	public WeightLoader(WeightIndex index, NDManager manager, DataType computeType) {
 		this(index, manager, computeType, CHUNK_ELEMENTS);
@@ -57,7 +61,24 @@ public final class WeightLoader {
 		this.index = index;
 		this.manager = manager;
 		this.computeType = computeType;
+		this.matrixType = computeType;
 		this.chunkElements = chunkElements;
+	}
+
+	/**
+	 * Stores the matrices loaded from now on by {@link #loadMatrix} in {@code type} instead of the compute dtype:
+	 * float16 weights beside float32 activations halve what the decoder reads.
+	 */
+	public void storeMatricesAs(DataType type) {
+		if (type != DataType.FLOAT32 && type != DataType.FLOAT16) {
+			throw new IllegalArgumentException("matrices are stored as float32 or float16, not " + type);
+		}
+		this.matrixType = type;
+	}
+
+	/** The dtype {@link #loadMatrix} stores in: the compute dtype unless {@link #storeMatricesAs} chose another. */
+	public DataType matrixType() {
+		return this.matrixType;
 	}
 
 	public WeightIndex index() {
@@ -74,11 +95,23 @@ public final class WeightLoader {
 		return this.loadedParameters;
 	}
 
+	/** Bytes of the tensors loaded so far, in the dtypes they are stored in. */
+	public long loadedBytes() {
+		return this.loadedBytes;
+	}
+
+	/** Loads a required matrix [out, in] in {@link #matrixType()}, in the checkpoint's layout. */
+	public NDArray loadMatrix(String canonicalName, long out, long in) {
+		TensorEntry entry = this.index.require(canonicalName);
+		checkShape(entry, new long[] { out, in });
+		return read(entry, this.matrixType);
+	}
+
 	/** Loads a required tensor and checks its shape. */
 	public NDArray load(String canonicalName, long... expectedShape) {
 		TensorEntry entry = this.index.require(canonicalName);
 		checkShape(entry, expectedShape);
-		return read(entry);
+		return read(entry, this.computeType);
 	}
 
 	/** Loads a tensor that a model may or may not have (a bias), checking its shape when present. */
@@ -88,7 +121,7 @@ public final class WeightLoader {
 			return null;
 		}
 		checkShape(entry, expectedShape);
-		return read(entry);
+		return read(entry, this.computeType);
 	}
 
 	private static void checkShape(TensorEntry entry, long[] expected) {
@@ -115,8 +148,8 @@ public final class WeightLoader {
 		return target;
 	}
 
-	private NDArray read(TensorEntry entry) {
-		NDArray target = this.manager.create(new Shape(entry.shape()), this.computeType);
+	private NDArray read(TensorEntry entry, DataType type) {
+		NDArray target = this.manager.create(new Shape(entry.shape()), type);
 		NDArray flat = target.reshape(entry.elementCount());
 		read(entry, this.chunkElements, (start, chunk) -> flat.set(new NDIndex("{}:{}", start, start + chunk.size()), chunk),
 				target);
@@ -158,8 +191,8 @@ public final class WeightLoader {
 						default -> scratch.create(widenBf16(mapped.asShortBuffer(), widened, n), new Shape(n),
 								DataType.FLOAT32);
 					};
-					NDArray converted = chunk.getDataType() == this.computeType ? chunk
-							: chunk.toType(this.computeType, false);
+					NDArray converted = chunk.getDataType() == target.getDataType() ? chunk
+							: chunk.toType(target.getDataType(), false);
 					sink.accept(start, converted.toDevice(target.getDevice(), false));
 				}
 			}
@@ -170,6 +203,7 @@ public final class WeightLoader {
 					+ ex.getMessage(), ex);
 		}
 		this.loadedParameters += count;
+		this.loadedBytes += count * target.getDataType().getNumOfBytes();
 	}
 
 	/** BF16 is the upper half of an F32: shift each value into place. */

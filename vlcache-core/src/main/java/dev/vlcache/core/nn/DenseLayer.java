@@ -3,6 +3,7 @@ package dev.vlcache.core.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import org.jspecify.annotations.Nullable;
@@ -17,11 +18,24 @@ import dev.vlcache.core.checkpoint.WeightLoader;
  * (128 x 896 0.60-0.66x, 896 x 896 0.91-0.93x). So LM heads and matrices of at least {@link #TRANSPOSED_FROM}
  * elements are transposed as they are read ({@link WeightLoader#loadTransposed}): transposing after loading left
  * the Qwen2-0.5B shape's process 0.6 GB larger, because the freed originals stay with the allocator.
+ *
+ * <p>
+ * A weight may also be stored in half precision beside float32 activations ({@link WeightLoader#storeMatricesAs}):
+ * then it keeps the [out, in] layout, whose float16 products are fast, and {@link #apply} multiplies few rows in
+ * float16 and many against the matrix widened for the call ({@link #HALF_PRODUCT_ROWS}).
  */
 public final class DenseLayer {
 
 	/** Elements from which a layer's matrix is stored transposed: between 896 x 896 (slower) and 4864 x 896. */
 	public static final long TRANSPOSED_FROM = 1L << 22;
+
+	/**
+	 * Most activation rows multiplied in the weight's own half precision; more rows (prefill) widen the matrix to
+	 * the activation's dtype first. libtorch's float16 products on [out, in] are 1.9-2.9x faster than float32 for
+	 * one row and as fast for 8, but large float16 products take a slow path (a 582-token prefill in float16 did not
+	 * finish in 12 minutes): docs/benchmarks.md, "Half-precision products".
+	 */
+	public static final long HALF_PRODUCT_ROWS = 16;
 
 	private final NDArray weight;
 
@@ -40,6 +54,11 @@ public final class DenseLayer {
 	 * has at least {@link #TRANSPOSED_FROM} elements.
 	 */
 	public static DenseLayer load(WeightLoader w, String name, long out, long in, boolean withBias) {
+		if (w.matrixType() != w.computeType()) {
+			// Half-precision storage keeps [out, in]: its transposed products are 10-100x slower.
+			return new DenseLayer(w.loadMatrix(name + ".weight", out, in), withBias ? w.load(name + ".bias", out) : null,
+					false);
+		}
 		boolean transposed = storesTransposed(out, in);
 		NDArray weight = transposed ? w.loadTransposed(name + ".weight", out, in) : w.load(name + ".weight", out, in);
 		NDArray bias = withBias ? w.load(name + ".bias", out) : null;
@@ -51,6 +70,9 @@ public final class DenseLayer {
 	 * embedding table: {@link #rows} reads either layout).
 	 */
 	public static DenseLayer loadHead(WeightLoader w, String name, long out, long in) {
+		if (w.matrixType() != w.computeType()) {
+			return new DenseLayer(w.loadMatrix(name, out, in), null, false);
+		}
 		return new DenseLayer(w.loadTransposed(name, out, in), null, true);
 	}
 
@@ -80,12 +102,40 @@ public final class DenseLayer {
 		return this.transposed;
 	}
 
-	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager. */
+	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager, in {@code x}'s dtype. */
 	public NDArray apply(NDArray x) {
+		if (this.weight.getDataType() != x.getDataType()) {
+			return applyMixed(x);
+		}
 		if (!this.transposed) {
 			return Ops.linear(x, this.weight, this.bias);
 		}
 		NDArray y = x.matMul(this.weight);
+		return this.bias == null ? y : y.add(this.bias);
+	}
+
+	/**
+	 * A weight stored in another dtype than the activation (float16 beside float32): few rows are multiplied in the
+	 * weight's dtype, many against the matrix widened for this call (freed with it).
+	 */
+	private NDArray applyMixed(NDArray x) {
+		DataType activation = x.getDataType();
+		long rows = x.getShape().size() / x.getShape().get(x.getShape().dimension() - 1);
+		NDArray y;
+		if (rows <= HALF_PRODUCT_ROWS) {
+			y = Ops.linear(x.toType(this.weight.getDataType(), false), this.weight, null).toType(activation, false);
+		}
+		else {
+			NDArray wide = this.weight.toType(activation, true);
+			// The widened copy was made in the model's manager: hand it to the request's at once.
+			wide.attach(x.getManager());
+			try {
+				y = Ops.linear(x, wide, null);
+			}
+			finally {
+				wide.close();
+			}
+		}
 		return this.bias == null ? y : y.add(this.bias);
 	}
 

@@ -71,7 +71,7 @@ public final class LanguageModel {
 		}
 		// Tied: one transposed table serves as LM head and (by columns) as embeddings, stored once.
 		this.embedTokens = tied ? DenseLayer.loadHead(w, "text.embed_tokens.weight", v, d)
-				: DenseLayer.keepingLayout(w.load("text.embed_tokens.weight", v, d));
+				: DenseLayer.keepingLayout(w.loadMatrix("text.embed_tokens.weight", v, d));
 		for (int i = 0; i < c.numLayers(); i++) {
 			this.layers.add(new DecoderLayer(w, c, i));
 		}
@@ -97,7 +97,9 @@ public final class LanguageModel {
 			}
 		}
 		NDArray index = scope.create(ids);
-		return this.embedTokens.rows(scope, index);
+		NDArray rows = this.embedTokens.rows(scope, index);
+		// A half-precision table (weights: float16) gives rows to widen to the compute dtype.
+		return rows.getDataType() == this.dtype ? rows : rows.toType(this.dtype, false);
 	}
 
 	/**

@@ -30,6 +30,16 @@ class DemoModelAccuracyGuardTest {
 
 	@Test
 	void fullCacheAndVlCacheAtTenPercentKeepTheirEvaluatedAccuracy() throws Exception {
+		guard(new ModelOptions("cpu", "float32"));
+	}
+
+	/** {@code weights: float16} is held to the same margin of the float32 evaluation. */
+	@Test
+	void float16WeightsKeepTheEvaluatedAccuracyToo() throws Exception {
+		guard(new ModelOptions("cpu", "float32").withWeights("float16"));
+	}
+
+	private static void guard(ModelOptions options) throws Exception {
 		Path csv = Paths.get(System.getProperty("vlcache.root", "..")).resolve("evaluation/accuracy.csv");
 		List<String> rows = Files.readAllLines(csv);
 		double full = established(rows, "full", 1.0);
@@ -39,7 +49,7 @@ class DemoModelAccuracyGuardTest {
 				new EvaluatedPolicy("vl-cache", Allocation.ADAPTIVE, 0.1));
 		AccuracyTable table = new AccuracyTable(policies);
 		List<TaskSample> samples = Evaluation.testSet(Evaluation.TEST_SEED, SLICE);
-		try (LlavaModel model = LlavaModel.load(new DemoModel().folder(), new ModelOptions("cpu", "float32"))) {
+		try (LlavaModel model = LlavaModel.load(new DemoModel().folder(), options)) {
 			AccuracyRunner runner = new AccuracyRunner(model);
 			for (TaskSample s : samples) {
 				table.add(runner.answer(s, policies));
@@ -47,8 +57,9 @@ class DemoModelAccuracyGuardTest {
 		}
 		AccuracyTable.Totals fullNow = table.totals().get(policies.get(0));
 		AccuracyTable.Totals vlNow = table.totals().get(policies.get(1));
-		System.out.printf(Locale.ROOT, "slice of %d: full %.3f (evaluated %.3f), vl-cache 10%% %.3f (evaluated %.3f)%n",
-				SLICE, fullNow.shortAccuracy(), full, vlNow.shortAccuracy(), vlCache);
+		System.out.printf(Locale.ROOT,
+				"slice of %d, weights %s: full %.3f (evaluated %.3f), vl-cache 10%% %.3f (evaluated %.3f)%n", SLICE,
+				options.weights(), fullNow.shortAccuracy(), full, vlNow.shortAccuracy(), vlCache);
 		assertThat(fullNow.shortAnswers()).isGreaterThan(80);
 		assertThat(fullNow.shortAccuracy()).isGreaterThanOrEqualTo(full - MARGIN);
 		assertThat(vlNow.shortAccuracy()).isGreaterThanOrEqualTo(vlCache - MARGIN);
