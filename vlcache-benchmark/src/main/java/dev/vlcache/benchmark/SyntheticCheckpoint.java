@@ -30,9 +30,17 @@ import dev.vlcache.testsupport.SafetensorsWriter;
  * @param kvHeads key/value heads
  * @param vocab vocabulary size
  * @param tie whether the LM head is tied to the embeddings
+ * @param storage the dtype of the written tensors (F16 halves the file of the whole 7B shape, 13.5 GB)
  */
 public record SyntheticCheckpoint(String family, String name, String decoder, int hidden, int intermediate,
-		int layers, int heads, int kvHeads, int vocab, boolean tie) {
+		int layers, int heads, int kvHeads, int vocab, boolean tie, SafetensorsWriter.DType storage) {
+
+	/** A shape stored in F32. */
+	public SyntheticCheckpoint(String family, String name, String decoder, int hidden, int intermediate, int layers,
+			int heads, int kvHeads, int vocab, boolean tie) {
+		this(family, name, decoder, hidden, intermediate, layers, heads, kvHeads, vocab, tie,
+				SafetensorsWriter.DType.F32);
+	}
 
 	/** Qwen2-0.5B's decoder. */
 	public static final SyntheticCheckpoint QWEN2_0_5B = new SyntheticCheckpoint("llava", "qwen2-0.5b", "qwen2", 896,
@@ -50,9 +58,16 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 	public static final SyntheticCheckpoint QWEN2_VL_2B = new SyntheticCheckpoint("qwen2_vl", "qwen2-vl-2b", "qwen2",
 			1536, 8960, 28, 12, 2, 151936, true);
 
+	/**
+	 * LLaVA-1.5-7B's whole Llama decoder, 32 layers, written in F16: 28 GB in float32 does not fit a 24 GB machine;
+	 * with {@code weights: float16} it loads in 13.5 GB.
+	 */
+	public static final SyntheticCheckpoint LLAVA_7B = new SyntheticCheckpoint("llava", "llava-7b", "llama", 4096, 11008,
+			32, 32, 32, 32064, false, SafetensorsWriter.DType.F16);
+
 	/** The shapes by name. */
 	public static final List<SyntheticCheckpoint> SHAPES = List.of(QWEN2_0_5B, LLAVA_7B_4_LAYERS,
-			LLAVA_NEXT_MISTRAL_7B_4_LAYERS, QWEN2_VL_2B);
+			LLAVA_NEXT_MISTRAL_7B_4_LAYERS, QWEN2_VL_2B, LLAVA_7B);
 
 	/** LLaVA-1.6's CLIP ViT-L/14-336 geometry: 336-pixel tiles of 14-pixel patches. */
 	static final int TILE = 336;
@@ -96,7 +111,7 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 		Files.writeString(dir.resolve("config.json"), root.toString());
 		Files.writeString(dir.resolve("preprocessor_config.json"), preprocessor().toString());
 		writeTokenizer(dir);
-		SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors());
+		SafetensorsWriter.writeDeferred(dir.resolve("model.safetensors"), tensors());
 		return dir;
 	}
 
@@ -245,9 +260,9 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 		Files.writeString(dir.resolve("tokenizer_config.json"), config.toString());
 	}
 
-	private List<SafetensorsWriter.Tensor> tensors() {
+	private List<SafetensorsWriter.Deferred> tensors() {
 		SplittableRandom random = new SplittableRandom(42);
-		List<SafetensorsWriter.Tensor> out = new ArrayList<>();
+		List<SafetensorsWriter.Deferred> out = new ArrayList<>();
 		int hd = this.hidden / this.heads;
 		boolean qwen = this.family.equals("qwen2_vl");
 		String lm = qwen ? "model." : "language_model.model.";
@@ -315,7 +330,7 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 	}
 
 	/** One block of Qwen2-VL's tower and its merger into the decoder's width. */
-	private void qwenVision(List<SafetensorsWriter.Tensor> out, SplittableRandom random, double scale) {
+	private void qwenVision(List<SafetensorsWriter.Deferred> out, SplittableRandom random, double scale) {
 		int e = QWEN_VISION;
 		add(out, random, "visual.patch_embed.proj.weight", 0.02, e, 3, 2, 14, 14);
 		String p = "visual.blocks.0.";
@@ -339,24 +354,31 @@ public record SyntheticCheckpoint(String family, String name, String decoder, in
 		add(out, random, "visual.merger.mlp.2.bias", 0.0, this.hidden);
 	}
 
-	private static void ones(List<SafetensorsWriter.Tensor> out, String name, int n) {
-		float[] v = new float[n];
-		java.util.Arrays.fill(v, 1f);
-		out.add(new SafetensorsWriter.Tensor(name, SafetensorsWriter.DType.F32, new long[] { n }, v));
+	private void ones(List<SafetensorsWriter.Deferred> out, String name, int n) {
+		out.add(new SafetensorsWriter.Deferred(name, this.storage, new long[] { n }, () -> {
+			float[] v = new float[n];
+			java.util.Arrays.fill(v, 1f);
+			return v;
+		}));
 	}
 
-	private static void add(List<SafetensorsWriter.Tensor> out, SplittableRandom random, String name, double scale,
+	/** A tensor drawn when it is written, from a generator split off now: the same values whatever the order. */
+	private void add(List<SafetensorsWriter.Deferred> out, SplittableRandom random, String name, double scale,
 			long... shape) {
 		long count = 1;
 		for (long s : shape) {
 			count *= s;
 		}
-		float[] v = new float[Math.toIntExact(count)];
-		for (int i = 0; i < v.length; i++) {
-			// Uniform with the given standard deviation: cheap to draw for hundreds of millions of weights.
-			v[i] = (float) ((random.nextDouble() * 2 - 1) * scale * 1.7320508);
-		}
-		out.add(new SafetensorsWriter.Tensor(name, SafetensorsWriter.DType.F32, shape, v));
+		int n = Math.toIntExact(count);
+		SplittableRandom own = random.split();
+		out.add(new SafetensorsWriter.Deferred(name, this.storage, shape, () -> {
+			float[] v = new float[n];
+			for (int i = 0; i < v.length; i++) {
+				// Uniform with the given standard deviation: cheap to draw for hundreds of millions of weights.
+				v[i] = (float) ((own.nextDouble() * 2 - 1) * scale * 1.7320508);
+			}
+			return v;
+		}));
 	}
 
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -57,16 +58,38 @@ public final class SafetensorsWriter {
 
 	}
 
+	/**
+	 * A tensor whose values are made only when it is written, so that a file larger than the heap is written one
+	 * tensor at a time.
+	 *
+	 * @param name stored name
+	 * @param dtype F32, F16 or BF16
+	 * @param shape dimensions
+	 * @param values makes the values, row-major, once
+	 */
+	public record Deferred(String name, DType dtype, long[] shape, Supplier<float[]> values) {
+
+		long count() {
+			return Arrays.stream(this.shape).reduce(1, (a, b) -> a * b);
+		}
+
+	}
+
 	private SafetensorsWriter() {
 	}
 
 	public static void write(Path file, List<Tensor> tensors) throws IOException {
+		writeDeferred(file, tensors.stream().map(t -> new Deferred(t.name(), t.dtype(), t.shape(), t::values)).toList());
+	}
+
+	/** Writes {@code tensors}, making each one's values just before they are written. */
+	public static void writeDeferred(Path file, List<Deferred> tensors) throws IOException {
 		JsonObject header = new JsonObject();
 		JsonObject metadata = new JsonObject();
 		metadata.addProperty("format", "pt");
 		header.add("__metadata__", metadata);
 		long offset = 0;
-		for (Tensor t : tensors) {
+		for (Deferred t : tensors) {
 			JsonObject entry = new JsonObject();
 			entry.addProperty("dtype", t.dtype().name());
 			JsonArray shape = new JsonArray();
@@ -74,7 +97,7 @@ public final class SafetensorsWriter {
 				shape.add(d);
 			}
 			entry.add("shape", shape);
-			long bytes = (long) t.values().length * t.dtype().bytes();
+			long bytes = t.count() * t.dtype().bytes();
 			JsonArray offsets = new JsonArray();
 			offsets.add(offset);
 			offsets.add(offset + bytes);
@@ -90,16 +113,21 @@ public final class SafetensorsWriter {
 			out.write(length.array());
 			out.write(json);
 			out.write(" ".repeat(padding).getBytes(StandardCharsets.UTF_8));
-			for (Tensor t : tensors) {
-				out.write(encode(t));
+			for (Deferred t : tensors) {
+				float[] values = t.values().get();
+				if (values.length != t.count()) {
+					throw new IllegalArgumentException("tensor " + t.name() + ": shape " + Arrays.toString(t.shape())
+							+ " needs " + t.count() + " values, got " + values.length);
+				}
+				out.write(encode(values, t.dtype()));
 			}
 		}
 	}
 
-	private static byte[] encode(Tensor t) {
-		ByteBuffer buffer = ByteBuffer.allocate(t.values().length * t.dtype().bytes()).order(ByteOrder.LITTLE_ENDIAN);
-		for (float v : t.values()) {
-			switch (t.dtype()) {
+	private static byte[] encode(float[] values, DType dtype) {
+		ByteBuffer buffer = ByteBuffer.allocate(values.length * dtype.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+		for (float v : values) {
+			switch (dtype) {
 				case F32 -> buffer.putFloat(v);
 				case F16 -> buffer.putShort(toHalf(v));
 				case BF16 -> buffer.putShort(toBfloat16(v));
