@@ -2,8 +2,6 @@ package dev.vlcache.benchmark;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +12,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-
-import javax.imageio.ImageIO;
 
 import dev.vlcache.benchmark.BatchingBenchmark.Arrival;
 import dev.vlcache.benchmark.BatchingBenchmark.Capacity;
@@ -183,22 +179,7 @@ final class BatchingReport {
 	private static void chart(Path file, List<Point> cells) throws IOException {
 		Set<String> shapes = new LinkedHashSet<>();
 		cells.forEach(c -> shapes.add(c.shape()));
-		if (shapes.isEmpty()) {
-			return;
-		}
-		int panelW = 560;
-		int panelH = 380;
-		BufferedImage img = new BufferedImage(panelW * shapes.size(), panelH, BufferedImage.TYPE_INT_RGB);
-		Graphics2D g = img.createGraphics();
-		g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-		g.setColor(Color.WHITE);
-		g.fillRect(0, 0, img.getWidth(), img.getHeight());
-		int p = 0;
-		for (String shape : shapes) {
-			panel(g, p++ * panelW, panelW, panelH, shape, cells);
-		}
-		g.dispose();
-		ImageIO.write(img, "png", file.toFile());
+		ChartPanel.writeChart(file, shapes, 560, 380, (g, x0, w, h, shape) -> panel(g, x0, w, h, shape, cells));
 	}
 
 	private static void panel(Graphics2D g, int x0, int w, int h, String shape, List<Point> all) {

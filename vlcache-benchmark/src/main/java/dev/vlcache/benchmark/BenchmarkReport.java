@@ -2,8 +2,6 @@ package dev.vlcache.benchmark;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +13,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-
-import javax.imageio.ImageIO;
 
 /** Writes the benchmark's Markdown table, CSV and speed-up chart, and checks the targets. */
 final class BenchmarkReport {
@@ -149,23 +145,7 @@ final class BenchmarkReport {
 		Set<String> shapes = new LinkedHashSet<>();
 		cells.forEach(c -> shapes.add(c.shape()));
 		shapes.removeAll(TOY_SHAPES);
-		if (shapes.isEmpty()) {
-			return;
-		}
-		int panelW = 520;
-		int panelH = 380;
-		BufferedImage img = new BufferedImage(panelW * shapes.size(), panelH, BufferedImage.TYPE_INT_RGB);
-		Graphics2D g = img.createGraphics();
-		g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-		g.setColor(Color.WHITE);
-		g.fillRect(0, 0, img.getWidth(), img.getHeight());
-		int p = 0;
-		for (String shape : shapes) {
-			drawPanel(g, p * panelW, panelW, panelH, shape, cells);
-			p++;
-		}
-		g.dispose();
-		ImageIO.write(img, "png", file.toFile());
+		ChartPanel.writeChart(file, shapes, 520, 380, (g, x0, w, h, shape) -> drawPanel(g, x0, w, h, shape, cells));
 	}
 
 	private static void drawPanel(Graphics2D g, int x0, int w, int h, String shape, List<BenchmarkCell> all) {

@@ -4,14 +4,48 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+
+import javax.imageio.ImageIO;
 
 /**
  * One panel of a benchmark chart: title, axes, five grid lines, the x categories evenly spaced, and lines of
  * values over them (a measurement solid with dots, its limit dashed with ticks), clipped at the top.
  */
 final class ChartPanel {
+
+	/** Draws one panel of the given width and height at {@code x0} for {@code key}. */
+	@FunctionalInterface
+	interface Drawer {
+
+		void draw(Graphics2D g, int x0, int width, int height, String key);
+
+	}
+
+	/** A PNG of one {@code width} x {@code height} panel per key, side by side on white; nothing without keys. */
+	static void writeChart(Path file, Collection<String> keys, int width, int height, Drawer drawer)
+			throws IOException {
+		if (keys.isEmpty()) {
+			return;
+		}
+		BufferedImage img = new BufferedImage(width * keys.size(), height, BufferedImage.TYPE_INT_RGB);
+		Graphics2D g = img.createGraphics();
+		g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+		g.setColor(Color.WHITE);
+		g.fillRect(0, 0, img.getWidth(), img.getHeight());
+		int p = 0;
+		for (String key : keys) {
+			drawer.draw(g, p++ * width, width, height, key);
+		}
+		g.dispose();
+		ImageIO.write(img, "png", file.toFile());
+	}
 
 	private final Graphics2D g;
 
