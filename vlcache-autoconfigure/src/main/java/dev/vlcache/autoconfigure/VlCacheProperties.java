@@ -39,9 +39,11 @@ public class VlCacheProperties {
 	private String dtype = "auto";
 
 	/**
-	 * How the language model's matrices are stored: float32, or float16 beside float32 activations, which halves their
+	 * How the language model's matrices are stored: float32; float16 beside float32 activations, which halves their
 	 * memory and makes decoding 1.8-2.9x faster on the CPU, while prefill widens each matrix back for every chunk
-	 * (about 2x slower at 582 tokens). With dtype float16 the matrices are float16 either way.
+	 * (about 2x slower at 582 tokens); or int8 with a scale per row, a quarter of the memory, multiplied by libtorch's
+	 * weight-only int8 kernel on bfloat16 activations (a CPU option: on a GPU each product widens its matrix). With
+	 * dtype float16 the matrices are float16 unless int8.
 	 */
 	private String weights = "float32";
 

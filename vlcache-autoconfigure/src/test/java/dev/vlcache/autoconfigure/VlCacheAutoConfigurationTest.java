@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.ai.chat.messages.UserMessage;
 import org.springframework.ai.chat.model.ChatModel;
@@ -111,10 +112,11 @@ class VlCacheAutoConfigurationTest {
 			});
 	}
 
-	@Test
-	void float16WeightsAreLoadedAsAsked() {
-		this.runner.withPropertyValues("spring.ai.vlcache.weights=float16")
-			.run(context -> assertThat(context.getBean(LlavaModel.class).weightsName()).isEqualTo("float16"));
+	@ParameterizedTest
+	@ValueSource(strings = { "float16", "int8" })
+	void reducedPrecisionWeightsAreLoadedAsAsked(String weights) {
+		this.runner.withPropertyValues("spring.ai.vlcache.weights=" + weights)
+			.run(context -> assertThat(context.getBean(LlavaModel.class).weightsName()).isEqualTo(weights));
 	}
 
 	@Test
@@ -136,7 +138,7 @@ class VlCacheAutoConfigurationTest {
 			"compression.allocation|greedy|adaptive, uniform, hybrid", "compression.hybrid-uniform-share|2|[0, 1]",
 			"chat.temperature|-1|>= 0", "chat.top-p|0|(0, 1]", "chat.top-k|-2|>= 0", "chat.max-tokens|0|>= 1",
 			"max-batch-size|0|>= 1", "kv-cache-memory|0B|size > 0", "prefill-step-tokens|-1|>= 0", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
-			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0", "weights|int8|float32 or float16" })
+			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0", "weights|int4|float32, float16 or int8" })
 	void invalidPropertiesStopStartupNamingPropertyValueAndRange(String property, String value, String range) {
 		this.runner.withPropertyValues("spring.ai.vlcache." + property + "=" + value).run(context -> {
 			assertThat(context).hasFailed();

@@ -76,7 +76,9 @@ public final class BenchmarkHarness {
 			.option("tokens", "N", "decoded tokens per run (default 8 quick, 100 full)")
 			.option("out", "DIR", "where results-MODE.md, .csv and speedup-MODE.png go (default benchmarks)")
 			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
+			.option("weights", "T", "float32, float16 or int8: how the decoder's matrices are stored (default float32)")
 			.parseOrExit(args);
+		String weights = o.getOrDefault("weights", "float32");
 		boolean full = o.getOrDefault("mode", "quick").equals("full");
 		List<String> shapes = List
 			.of(o.getOrDefault("shapes", full ? "demo,qwen2-0.5b,llava-7b-4-layers" : "demo,qwen2-0.5b").split(","));
@@ -105,7 +107,7 @@ public final class BenchmarkHarness {
 		System.out.printf(Locale.ROOT, "Memory bandwidth (libtorch streaming read): %.1f GB/s%n", bandwidth / 1e9);
 		for (String shape : shapes) {
 			Path folder = ThroughputBenchmark.resolve(shape.trim(), cache);
-			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
+			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32").withWeights(weights))) {
 				// The shared fixture is too small for long prompts: it answers one short question.
 				boolean scaled = !shape.trim().equals("fixture");
 				int[] shapeLengths = scaled ? lengths : new int[] { 0 };
@@ -116,11 +118,11 @@ public final class BenchmarkHarness {
 						continue;
 					}
 					cells.addAll(measure(model, shape.trim(), scaled, length, configs, runs, tokens, bandwidth));
-					BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens);
+					BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens, weights);
 				}
 			}
 		}
-		BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens);
+		BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens, weights);
 		System.out.println(Files.readString(out.resolve("results-" + mode + ".md")));
 	}
 

@@ -31,8 +31,15 @@ final class BenchmarkReport {
 
 	static void write(Path dir, String mode, List<BenchmarkCell> cells, double bandwidth, int runs, int tokens)
 			throws IOException {
+		write(dir, mode, cells, bandwidth, runs, tokens, "float32");
+	}
+
+	/** As {@link #write(Path, String, List, double, int, int)}, for models whose matrices are stored as {@code weights}. */
+	static void write(Path dir, String mode, List<BenchmarkCell> cells, double bandwidth, int runs, int tokens,
+			String weights)
+			throws IOException {
 		Files.writeString(dir.resolve("results-" + mode + ".csv"), csv(cells));
-		Files.writeString(dir.resolve("results-" + mode + ".md"), markdown(cells, bandwidth, runs, tokens));
+		Files.writeString(dir.resolve("results-" + mode + ".md"), markdown(cells, bandwidth, runs, tokens, weights));
 		chart(dir.resolve("speedup-" + mode + ".png"), cells);
 	}
 
@@ -53,23 +60,25 @@ final class BenchmarkReport {
 		return sb.toString();
 	}
 
-	private static String markdown(List<BenchmarkCell> cells, double bandwidth, int runs, int tokens) {
+	private static String markdown(List<BenchmarkCell> cells, double bandwidth, int runs, int tokens, String weights) {
 		StringBuilder sb = new StringBuilder();
 		sb.append(String.format(Locale.ROOT,
-				"Machine: %d cores, %s, Java %s; memory bandwidth %.1f GB/s (libtorch streaming read); float32; "
-						+ "medians of %d interleaved runs after one warm-up; %d decoded tokens per run.%n%n",
+				"Machine: %d cores, %s, Java %s; memory bandwidth %.1f GB/s (libtorch streaming read); float32 "
+						+ "activations, %s decoder weights; medians of %d interleaved runs after one warm-up; %d decoded "
+						+ "tokens per run.%n%n",
 				Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"),
-				System.getProperty("java.version"), bandwidth / 1e9, runs, tokens));
+				System.getProperty("java.version"), bandwidth / 1e9, weights, runs, tokens));
 		sb.append("| shape | prompt | policy | budget | prefill ms | scoring+selection ms (% prefill) | TTFT ms "
-				+ "| decode ms/token | floor ms/token | decode speed-up | limit | e2e ms (speed-up) | KV MB before → after "
-				+ "| peak RSS MB |\n");
-		sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+				+ "| decode ms/token | floor ms/token | x floor | decode speed-up | limit | e2e ms (speed-up) "
+				+ "| KV MB before → after | peak RSS MB |\n");
+		sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 		for (BenchmarkCell c : cells) {
 			double overhead = c.scoringMillis() + c.selectionMillis();
 			sb.append(String.format(Locale.ROOT,
-					"| %s | %d | %s | %.0f%% | %.0f | %.1f (%.2f%%) | %.0f | %.1f | %.1f | %.2fx | %.2fx | %.0f (%.2fx) | %.1f → %.1f | %.0f |%n",
+					"| %s | %d | %s | %.0f%% | %.0f | %.1f (%.2f%%) | %.0f | %.1f | %.1f | %.2fx | %.2fx | %.2fx | %.0f (%.2fx) | %.1f → %.1f | %.0f |%n",
 					c.shape(), c.promptTokens(), c.policy(), c.budget() * 100, c.prefillMillis(), overhead,
 					100 * overhead / c.prefillMillis(), c.ttftMillis(), c.decodeMillisPerToken(), c.floorMillis(),
+					c.decodeMillisPerToken() / c.floorMillis(),
 					c.decodeSpeedup(), c.speedupLimit(), c.endToEndMillis(), c.endToEndSpeedup(),
 					c.kvBytesBefore() / 1e6, c.kvBytesAfter() / 1e6, c.peakRssBytes() / 1e6));
 		}

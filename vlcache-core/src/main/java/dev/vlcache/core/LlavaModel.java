@@ -32,6 +32,7 @@ import dev.vlcache.core.image.ImageProcessor;
 import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.runtime.DeviceSelector;
+import dev.vlcache.core.runtime.LibtorchKernels;
 import dev.vlcache.core.template.ChatTemplate;
 import dev.vlcache.core.text.AttentionObserver;
 import dev.vlcache.core.text.LanguageModel;
@@ -119,11 +120,21 @@ public final class LlavaModel implements AutoCloseable {
 			if (options.weights().equals("float16")) {
 				loader.storeMatricesAs(DataType.FLOAT16);
 			}
-			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens());
+			// A 1 KB TorchScript module: the int8 products, and a decoding step's attention in one native call.
+			LibtorchKernels kernels = LibtorchKernels.load(this.manager);
+			if (options.weights().equals("int8")) {
+				loader.quantizeMatrices(kernels);
+			}
+			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens(),
+					kernels);
 			this.parameterCount = loader.loadedParameters();
 			this.decoderParameterCount = this.parameterCount - beforeDecoder;
 			this.decoderWeightBytes = loader.loadedBytes() - bytesBeforeDecoder;
-			this.weightsName = loader.matrixType() == DataType.FLOAT16 ? "float16" : "float32";
+			this.weightsName = switch (loader.matrixType()) {
+				case FLOAT16 -> "float16";
+				case INT8 -> "int8";
+				default -> "float32";
+			};
 		}
 		catch (RuntimeException ex) {
 			this.manager.close();
@@ -199,7 +210,7 @@ public final class LlavaModel implements AutoCloseable {
 		return this.decoderWeightBytes;
 	}
 
-	/** How the language model's matrices are stored: {@code float32} or {@code float16}. */
+	/** How the language model's matrices are stored: {@code float32}, {@code float16} or {@code int8}. */
 	public String weightsName() {
 		return this.weightsName;
 	}

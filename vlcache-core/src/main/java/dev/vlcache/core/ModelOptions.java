@@ -10,7 +10,9 @@ package dev.vlcache.core;
  * @param weights how the language model's matrices are stored: {@code float32} (the compute dtype), or
  * {@code float16} beside float32 activations, which halves their memory and makes a decoding step's products
  * 1.9-2.9x faster on the CPU (prefill widens each matrix back for its chunk); with float16 compute the matrices
- * are float16 either way
+ * are float16 either way; or {@code int8}, a quarter of float32's bytes with one scale per row, multiplied by
+ * libtorch's weight-only int8 kernel on bfloat16 activations (made for CPUs; on a GPU each product widens its
+ * matrix)
  */
 public record ModelOptions(String device, String dtype, int prefillChunkTokens, String weights) {
 
@@ -20,8 +22,9 @@ public record ModelOptions(String device, String dtype, int prefillChunkTokens, 
 		if (prefillChunkTokens < 0) {
 			throw new IllegalArgumentException("prefill-chunk-tokens " + prefillChunkTokens + " is out of range; expected >= 0 (0 = automatic)");
 		}
-		if (!weights.equals("float32") && !weights.equals("float16")) {
-			throw new IllegalArgumentException("weights '" + weights + "' is not valid; expected float32 or float16");
+		if (!weights.equals("float32") && !weights.equals("float16") && !weights.equals("int8")) {
+			throw new IllegalArgumentException(
+					"weights '" + weights + "' is not valid; expected float32, float16 or int8");
 		}
 	}
 

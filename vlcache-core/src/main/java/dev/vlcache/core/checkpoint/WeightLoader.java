@@ -18,6 +18,8 @@ import ai.djl.ndarray.types.Shape;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.vlcache.core.runtime.LibtorchKernels;
+
 /**
  * Loads tensors of a {@link WeightIndex} into {@link NDArray}s of the compute dtype, owned by the model's
  * {@link NDManager}.
@@ -41,6 +43,8 @@ public final class WeightLoader {
 	private final int chunkElements;
 
 	private DataType matrixType;
+
+	private @Nullable LibtorchKernels int8Kernels;
 
 	private long loadedParameters;
 
@@ -74,9 +78,27 @@ public final class WeightLoader {
 			throw new IllegalArgumentException("matrices are stored as float32 or float16, not " + type);
 		}
 		this.matrixType = type;
+		this.int8Kernels = null;
 	}
 
-	/** The dtype {@link #loadMatrix} stores in: the compute dtype unless {@link #storeMatricesAs} chose another. */
+	/**
+	 * Quantizes the matrices loaded from now on ({@link #loadQuantized}) to int8 with one scale per row, to be
+	 * multiplied by {@code kernels}: a quarter of float32's bytes.
+	 */
+	public void quantizeMatrices(LibtorchKernels kernels) {
+		this.matrixType = DataType.INT8;
+		this.int8Kernels = kernels;
+	}
+
+	/** The kernels that multiply the int8 matrices, or {@code null} unless {@link #quantizeMatrices} was called. */
+	public @Nullable LibtorchKernels int8Kernels() {
+		return this.int8Kernels;
+	}
+
+	/**
+	 * The dtype matrices are stored in: the compute dtype unless {@link #storeMatricesAs} chose another, or
+	 * {@code INT8} after {@link #quantizeMatrices}.
+	 */
 	public DataType matrixType() {
 		return this.matrixType;
 	}
@@ -102,9 +124,44 @@ public final class WeightLoader {
 
 	/** Loads a required matrix [out, in] in {@link #matrixType()}, in the checkpoint's layout. */
 	public NDArray loadMatrix(String canonicalName, long out, long in) {
+		if (this.matrixType == DataType.INT8) {
+			throw new IllegalStateException("int8 matrices are loaded with their scales: loadQuantized");
+		}
 		TensorEntry entry = this.index.require(canonicalName);
 		checkShape(entry, new long[] { out, in });
 		return read(entry, this.matrixType);
+	}
+
+	/**
+	 * Loads a required matrix [out, in] quantized to int8, a block of rows at a time: each row {@code o} is
+	 * stored as {@code round(w[o] / s[o])} with {@code s[o] = max |w[o]| / 127} (symmetric, per output row, the
+	 * scheme of libtorch's weight-only int8 kernel), so that no float32 copy of the matrix exists in full.
+	 */
+	public QuantizedMatrix loadQuantized(String canonicalName, long out, long in) {
+		TensorEntry entry = this.index.require(canonicalName);
+		checkShape(entry, new long[] { out, in });
+		NDArray values = this.manager.create(new Shape(out, in), DataType.INT8);
+		NDArray scales = this.manager.create(new Shape(out), DataType.FLOAT32);
+		long rowsPerChunk = Math.max(1, this.chunkElements / in);
+		try {
+			read(entry, rowsPerChunk * in, DataType.FLOAT32, (start, chunk) -> {
+				long row = start / in;
+				long rows = chunk.size() / in;
+				NDArray block = chunk.reshape(rows, in);
+				// An all-zero row keeps a positive scale, so that it quantizes to zeros rather than NaN.
+				NDArray scale = block.abs().max(new int[] { 1 }).maximum(Float.MIN_NORMAL).div(127f);
+				NDIndex slot = new NDIndex("{}:{}", row, row + rows);
+				values.set(slot, block.div(scale.expandDims(1)).round().toType(DataType.INT8, false));
+				scales.set(slot, scale);
+			}, values);
+		}
+		catch (RuntimeException ex) {
+			values.close();
+			scales.close();
+			throw ex;
+		}
+		this.loadedBytes += out * DataType.FLOAT32.getNumOfBytes();
+		return new QuantizedMatrix(values, scales);
 	}
 
 	/** Loads a required tensor and checks its shape. */
@@ -140,7 +197,7 @@ public final class WeightLoader {
 		checkShape(entry, new long[] { out, in });
 		NDArray target = this.manager.create(new Shape(in, out), this.computeType);
 		long rowsPerChunk = Math.max(1, this.chunkElements / in);
-		read(entry, rowsPerChunk * in, (start, chunk) -> {
+		read(entry, rowsPerChunk * in, this.computeType, (start, chunk) -> {
 			long row = start / in;
 			long rows = chunk.size() / in;
 			target.set(new NDIndex(":, {}:{}", row, row + rows), chunk.reshape(rows, in).transpose());
@@ -151,8 +208,8 @@ public final class WeightLoader {
 	private NDArray read(TensorEntry entry, DataType type) {
 		NDArray target = this.manager.create(new Shape(entry.shape()), type);
 		NDArray flat = target.reshape(entry.elementCount());
-		read(entry, this.chunkElements, (start, chunk) -> flat.set(new NDIndex("{}:{}", start, start + chunk.size()), chunk),
-				target);
+		read(entry, this.chunkElements, type,
+				(start, chunk) -> flat.set(new NDIndex("{}:{}", start, start + chunk.size()), chunk), target);
 		flat.close();
 		return target;
 	}
@@ -165,10 +222,11 @@ public final class WeightLoader {
 	}
 
 	/**
-	 * Streams {@code entry} in chunks of at most {@code chunkSize} elements, converted to the compute dtype and
-	 * device, into {@code sink}; {@code target} is closed if reading fails.
+	 * Streams {@code entry} in chunks of at most {@code chunkSize} elements, converted to {@code chunkType} and
+	 * {@code target}'s device, into {@code sink}; {@code target} is closed if reading fails. The loaded bytes are
+	 * counted in {@code target}'s dtype.
 	 */
-	private void read(TensorEntry entry, long chunkSize, ChunkSink sink, NDArray target) {
+	private void read(TensorEntry entry, long chunkSize, DataType chunkType, ChunkSink sink, NDArray target) {
 		if (!entry.dtype().isSupportedWeightType()) {
 			target.close();
 			throw new CheckpointException("Tensor '" + entry.name() + "' in " + entry.file().getFileName() + " has dtype "
@@ -191,8 +249,7 @@ public final class WeightLoader {
 						default -> scratch.create(widenBf16(mapped.asShortBuffer(), widened, n), new Shape(n),
 								DataType.FLOAT32);
 					};
-					NDArray converted = chunk.getDataType() == target.getDataType() ? chunk
-							: chunk.toType(target.getDataType(), false);
+					NDArray converted = chunk.getDataType() == chunkType ? chunk : chunk.toType(chunkType, false);
 					sink.accept(start, converted.toDevice(target.getDevice(), false));
 				}
 			}

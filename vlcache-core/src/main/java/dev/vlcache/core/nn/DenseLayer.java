@@ -1,6 +1,8 @@
 package dev.vlcache.core.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -8,7 +10,9 @@ import ai.djl.ndarray.types.Shape;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.vlcache.core.checkpoint.QuantizedMatrix;
 import dev.vlcache.core.checkpoint.WeightLoader;
+import dev.vlcache.core.runtime.LibtorchKernels;
 
 /**
  * A linear layer, {@code x W^T + b}, whose weight is either kept as the checkpoint stores it, [out, in], or stored
@@ -22,7 +26,9 @@ import dev.vlcache.core.checkpoint.WeightLoader;
  * <p>
  * A weight may also be stored in half precision beside float32 activations ({@link WeightLoader#storeMatricesAs}):
  * then it keeps the [out, in] layout, whose float16 products are fast, and {@link #apply} multiplies few rows in
- * float16 and many against the matrix widened for the call ({@link #HALF_PRODUCT_ROWS}).
+ * float16 and many against the matrix widened for the call ({@link #HALF_PRODUCT_ROWS}). Or it may be int8 with
+ * a scale per row ({@link WeightLoader#quantizeMatrices}), [out, in], multiplied at any row count by libtorch's
+ * weight-only int8 kernel ({@link LibtorchKernels#int8Linear}).
  */
 public final class DenseLayer {
 
@@ -43,17 +49,44 @@ public final class DenseLayer {
 
 	private final boolean transposed;
 
+	/** Per-row scales of an int8 weight, else {@code null}. */
+	private final @Nullable NDArray scales;
+
+	private final @Nullable LibtorchKernels kernels;
+
 	private DenseLayer(NDArray weight, @Nullable NDArray bias, boolean transposed) {
 		this.weight = weight;
 		this.bias = bias;
 		this.transposed = transposed;
+		this.scales = null;
+		this.kernels = null;
+	}
+
+	private DenseLayer(QuantizedMatrix weight, @Nullable NDArray bias, LibtorchKernels kernels) {
+		this.weight = weight.values();
+		this.bias = bias;
+		this.transposed = false;
+		this.scales = weight.scales();
+		this.kernels = kernels;
+	}
+
+	/** A layer over the int8 matrix {@code name} the loader quantizes, or {@code null} if it does not quantize. */
+	private static @Nullable DenseLayer quantized(WeightLoader w, String name, long out, long in,
+			@Nullable NDArray bias) {
+		LibtorchKernels kernels = w.int8Kernels();
+		return kernels == null ? null : new DenseLayer(w.loadQuantized(name, out, in), bias, kernels);
 	}
 
 	/**
-	 * Loads {@code name.weight} [out, in] (and {@code name.bias} [out] when {@code withBias}), transposed when it
-	 * has at least {@link #TRANSPOSED_FROM} elements.
+	 * Loads {@code name.weight} [out, in] (and {@code name.bias} [out] when {@code withBias}): int8 when the loader
+	 * quantizes, else transposed when it has at least {@link #TRANSPOSED_FROM} elements.
 	 */
 	public static DenseLayer load(WeightLoader w, String name, long out, long in, boolean withBias) {
+		LibtorchKernels kernels = w.int8Kernels();
+		if (kernels != null) {
+			NDArray bias = withBias ? w.load(name + ".bias", out) : null;
+			return new DenseLayer(w.loadQuantized(name + ".weight", out, in), bias, kernels);
+		}
 		if (w.matrixType() != w.computeType()) {
 			// Half-precision storage keeps [out, in]: its transposed products are 10-100x slower.
 			return new DenseLayer(w.loadMatrix(name + ".weight", out, in), withBias ? w.load(name + ".bias", out) : null,
@@ -70,6 +103,10 @@ public final class DenseLayer {
 	 * embedding table: {@link #rows} reads either layout).
 	 */
 	public static DenseLayer loadHead(WeightLoader w, String name, long out, long in) {
+		DenseLayer int8 = quantized(w, name, out, in, null);
+		if (int8 != null) {
+			return int8;
+		}
 		if (w.matrixType() != w.computeType()) {
 			return new DenseLayer(w.loadMatrix(name, out, in), null, false);
 		}
@@ -89,12 +126,64 @@ public final class DenseLayer {
 		return new DenseLayer(transpose(weight), null, true);
 	}
 
+	/**
+	 * Loads a table [out, in] that is only looked up ({@link #rows}), an embedding table: in the loader's matrix
+	 * storage, int8 included, and the checkpoint's layout.
+	 */
+	public static DenseLayer loadTable(WeightLoader w, String name, long out, long in) {
+		DenseLayer int8 = quantized(w, name, out, in, null);
+		return int8 != null ? int8 : keepingLayout(w.loadMatrix(name, out, in));
+	}
+
 	/** Wraps a weight [out, in] as it is, for a table that is only looked up (see {@link #rows}). */
 	public static DenseLayer keepingLayout(NDArray weight) {
 		if (weight.getShape().dimension() != 2) {
 			throw new IllegalArgumentException("a dense layer's weight is a matrix, not " + weight.getShape());
 		}
 		return new DenseLayer(weight, null, false);
+	}
+
+	/** Whether the weight is int8 with a scale per row. */
+	public boolean isInt8() {
+		return this.scales != null;
+	}
+
+	/**
+	 * One int8 layer whose outputs are those of {@code parts} side by side, for projections of one input (q, k and
+	 * v; gate and up): the rows, scales and biases concatenated, so that each output is exactly what its own layer
+	 * gives (every row has its own scale), from one product instead of several. The parts are closed.
+	 */
+	public static DenseLayer fuseInt8(DenseLayer... parts) {
+		if (parts.length < 2) {
+			throw new IllegalArgumentException("fusing needs at least two layers, got " + parts.length);
+		}
+		NDList weights = new NDList(parts.length);
+		NDList scales = new NDList(parts.length);
+		NDList biases = new NDList(parts.length);
+		for (DenseLayer part : parts) {
+			if (part.scales == null || part.kernels != parts[0].kernels) {
+				throw new IllegalArgumentException("only int8 layers of one model fuse");
+			}
+			if ((part.bias == null) != (parts[0].bias == null)) {
+				throw new IllegalArgumentException("fused layers have a bias each or none");
+			}
+			weights.add(part.weight);
+			scales.add(part.scales);
+			if (part.bias != null) {
+				biases.add(part.bias);
+			}
+		}
+		QuantizedMatrix fused = new QuantizedMatrix(NDArrays.concat(weights, 0), NDArrays.concat(scales, 0));
+		NDArray bias = biases.isEmpty() ? null : NDArrays.concat(biases, 0);
+		weights.close();
+		scales.close();
+		biases.close();
+		return new DenseLayer(fused, bias, java.util.Objects.requireNonNull(parts[0].kernels));
+	}
+
+	/** Output features. */
+	public long outputs() {
+		return this.weight.getShape().get(this.transposed ? 1 : 0);
 	}
 
 	/** Whether the weight is stored [in, out]. */
@@ -104,6 +193,10 @@ public final class DenseLayer {
 
 	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager, in {@code x}'s dtype. */
 	public NDArray apply(NDArray x) {
+		if (this.kernels != null) {
+			NDArray y = this.kernels.int8Linear(x, this.weight, java.util.Objects.requireNonNull(this.scales));
+			return this.bias == null ? y : y.add(this.bias);
+		}
 		if (this.weight.getDataType() != x.getDataType()) {
 			return applyMixed(x);
 		}
@@ -144,6 +237,11 @@ public final class DenseLayer {
 	 * table, which a tied LM head shares, so that the table is stored once, in the layout the head reads fastest.
 	 */
 	public NDArray rows(NDManager scope, NDArray index) {
+		if (this.scales != null) {
+			// int8 rows times their scales, float32.
+			NDArray values = this.weight.get(scope, new NDIndex("{}", index)).toType(DataType.FLOAT32, false);
+			return values.mul(this.scales.get(scope, new NDIndex("{}", index)).expandDims(1));
+		}
 		if (!this.transposed) {
 			return this.weight.get(scope, new NDIndex("{}", index));
 		}

@@ -1,5 +1,5 @@
 /**
- * Device and compute-dtype selection for DJL's PyTorch engine.
+ * Device and compute-dtype selection for DJL's PyTorch engine, and the libtorch kernels DJL has no binding for.
  */
 @NullMarked
 package dev.vlcache.core.runtime;

@@ -1,5 +1,6 @@
 package dev.vlcache.core.text;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -16,6 +17,7 @@ import dev.vlcache.core.config.TextConfig;
 import dev.vlcache.core.kv.LayerKvCache;
 import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.nn.Ops;
+import dev.vlcache.core.runtime.LibtorchKernels;
 
 /**
  * One Llama / Mistral / Qwen2 decoder block: RMSNorm, grouped-query self-attention with rotary positions over the
@@ -37,22 +39,21 @@ final class DecoderLayer {
 
 	private final NDArray postAttentionNorm;
 
-	private final DenseLayer q;
-
-	private final DenseLayer k;
-
-	private final DenseLayer v;
+	/** q, k and v. */
+	private final Projections qkv;
 
 	private final DenseLayer o;
 
-	private final DenseLayer gate;
-
-	private final DenseLayer up;
+	/** gate and up. */
+	private final Projections gateUp;
 
 	private final DenseLayer down;
 
-	DecoderLayer(WeightLoader w, TextConfig c, int index) {
+	private final @Nullable LibtorchKernels kernels;
+
+	DecoderLayer(WeightLoader w, TextConfig c, int index, @Nullable LibtorchKernels kernels) {
 		this.config = c;
+		this.kernels = kernels;
 		this.index = index;
 		String p = "text.layers." + index + ".";
 		long d = c.hiddenSize();
@@ -61,12 +62,12 @@ final class DecoderLayer {
 		long f = c.intermediateSize();
 		this.inputNorm = w.load(p + "input_layernorm.weight", d);
 		this.postAttentionNorm = w.load(p + "post_attention_layernorm.weight", d);
-		this.q = DenseLayer.load(w, p + "self_attn.q_proj", qOut, d, c.attentionBias());
-		this.k = DenseLayer.load(w, p + "self_attn.k_proj", kvOut, d, c.attentionBias());
-		this.v = DenseLayer.load(w, p + "self_attn.v_proj", kvOut, d, c.attentionBias());
+		this.qkv = new Projections(DenseLayer.load(w, p + "self_attn.q_proj", qOut, d, c.attentionBias()),
+				DenseLayer.load(w, p + "self_attn.k_proj", kvOut, d, c.attentionBias()),
+				DenseLayer.load(w, p + "self_attn.v_proj", kvOut, d, c.attentionBias()));
 		this.o = DenseLayer.load(w, p + "self_attn.o_proj", d, qOut, c.outputBias());
-		this.gate = DenseLayer.load(w, p + "mlp.gate_proj", f, d, c.mlpBias());
-		this.up = DenseLayer.load(w, p + "mlp.up_proj", f, d, c.mlpBias());
+		this.gateUp = new Projections(DenseLayer.load(w, p + "mlp.gate_proj", f, d, c.mlpBias()),
+				DenseLayer.load(w, p + "mlp.up_proj", f, d, c.mlpBias()));
 		this.down = DenseLayer.load(w, p + "mlp.down_proj", d, f, c.mlpBias());
 	}
 
@@ -83,9 +84,10 @@ final class DecoderLayer {
 		int kvHeads = this.config.numKvHeads();
 		long hd = this.config.headDim();
 		NDArray h = Ops.rmsNorm(x, this.inputNorm, this.config.rmsNormEps());
-		NDArray q = this.q.apply(h).reshape(t, heads, hd).transpose(1, 0, 2);
-		NDArray k = this.k.apply(h).reshape(t, kvHeads, hd).transpose(1, 0, 2);
-		NDArray v = this.v.apply(h).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDList qkv = this.qkv.apply(h);
+		NDArray q = qkv.get(0).reshape(t, heads, hd).transpose(1, 0, 2);
+		NDArray k = qkv.get(1).reshape(t, kvHeads, hd).transpose(1, 0, 2);
+		NDArray v = qkv.get(2).reshape(t, kvHeads, hd).transpose(1, 0, 2);
 		q = RotaryEmbedding.apply(q, cos, sin);
 		k = RotaryEmbedding.apply(k, cos, sin);
 		int firstQueryIndex = cache.length();
@@ -93,10 +95,7 @@ final class DecoderLayer {
 		NDArray attn = attention(scope, q.mul(1.0 / Math.sqrt(hd)), cache.keys(scope), cache.values(scope),
 				firstQueryIndex, mask, observer, promptLength);
 		x = x.add(this.o.apply(attn));
-		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
-		NDArray activated = Ops.activation(this.gate.apply(h), this.config.hiddenAct());
-		NDArray mlp = this.down.apply(activated.mul(this.up.apply(h)));
-		return x.add(mlp);
+		return x.add(mlp(x));
 	}
 
 	/**
@@ -116,9 +115,10 @@ final class DecoderLayer {
 		long hd = this.config.headDim();
 		int group = heads / kvHeads;
 		NDArray h = Ops.rmsNorm(x, this.inputNorm, this.config.rmsNormEps());
-		NDArray q = RotaryEmbedding.apply(this.q.apply(h).reshape(b, heads, hd), cos, sin).mul(1.0 / Math.sqrt(hd));
-		NDArray k = RotaryEmbedding.apply(this.k.apply(h).reshape(b, kvHeads, hd), cos, sin);
-		NDArray v = this.v.apply(h).reshape(b, kvHeads, hd);
+		NDList qkv = this.qkv.apply(h);
+		NDArray q = RotaryEmbedding.apply(qkv.get(0).reshape(b, heads, hd), cos, sin).mul(1.0 / Math.sqrt(hd));
+		NDArray k = RotaryEmbedding.apply(qkv.get(1).reshape(b, kvHeads, hd), cos, sin);
+		NDArray v = qkv.get(2).reshape(b, kvHeads, hd);
 		// The per-sequence loop costs native calls more than arithmetic: one split per tensor instead of a slice per
 		// sequence, and the outputs joined once at the end. Keys and values are [kv heads, 1, head dim] slices, the
 		// cache's layout; each query is [kv heads, group, head dim], three dimensions like the cache, so that the
@@ -126,22 +126,50 @@ final class DecoderLayer {
 		NDList qs = q.reshape(b * kvHeads, group, hd).split(b, 0);
 		NDList ks = k.transpose(1, 0, 2).split(b, 1);
 		NDList vs = v.transpose(1, 0, 2).split(b, 1);
-		NDList outputs = new NDList((int) b);
+		NDArray attn = attendStep(scope, qs, ks, vs, caches, indices, masks).reshape(b, (long) heads * hd);
+		x = x.add(this.o.apply(attn));
+		return x.add(mlp(x));
+	}
+
+	/** The SwiGLU MLP of the post-attention norm of {@code x}. */
+	private NDArray mlp(NDArray x) {
+		NDList gateUp = this.gateUp.apply(Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps()));
+		NDArray activated = Ops.activation(gateUp.get(0), this.config.hiddenAct());
+		return this.down.apply(activated.mul(gateUp.get(1)));
+	}
+
+	/**
+	 * A decoding step's attention: each sequence's token appended to its cache, then its queries
+	 * [kv heads, group, head dim] over that cache. Without masks the whole batch is one kernel call; a sliding
+	 * window's masks take DJL's operations per sequence. Returns [sequences x kv heads, group, head dim].
+	 */
+	private NDArray attendStep(NDManager scope, NDList qs, NDList ks, NDList vs, List<LayerKvCache> caches,
+			int[] indices, List<@Nullable NDArray> masks) {
+		int b = qs.size();
+		List<NDArray> keys = new ArrayList<>(b);
+		List<NDArray> values = new ArrayList<>(b);
+		boolean masked = false;
 		for (int i = 0; i < b; i++) {
 			LayerKvCache cache = caches.get(i);
 			cache.append(ks.get(i), vs.get(i), indices[i]);
-			NDArray scores = qs.get(i).matMul(cache.keys(scope).transpose(0, 2, 1));
+			keys.add(cache.keys(scope));
+			values.add(cache.values(scope));
+			masked |= masks.get(i) != null;
+		}
+		LibtorchKernels kernels = this.kernels;
+		if (kernels != null && !masked) {
+			return kernels.attend(qs, keys, values);
+		}
+		NDList outputs = new NDList(b);
+		for (int i = 0; i < b; i++) {
+			NDArray scores = qs.get(i).matMul(keys.get(i).transpose(0, 2, 1));
 			NDArray mask = masks.get(i);
 			if (mask != null) {
 				scores.addi(mask);
 			}
-			outputs.add(scores.softmax(-1).matMul(cache.values(scope)));
+			outputs.add(scores.softmax(-1).matMul(values.get(i)));
 		}
-		NDArray attn = (b == 1 ? outputs.singletonOrThrow() : NDArrays.concat(outputs, 0)).reshape(b, (long) heads * hd);
-		x = x.add(this.o.apply(attn));
-		h = Ops.rmsNorm(x, this.postAttentionNorm, this.config.rmsNormEps());
-		NDArray activated = Ops.activation(this.gate.apply(h), this.config.hiddenAct());
-		return x.add(this.down.apply(activated.mul(this.up.apply(h))));
+		return b == 1 ? outputs.singletonOrThrow() : NDArrays.concat(outputs, 0);
 	}
 
 	/**

@@ -18,6 +18,7 @@ import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.kv.LayerKvCache;
 import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.nn.Ops;
+import dev.vlcache.core.runtime.LibtorchKernels;
 
 /**
  * The causal language model of a checkpoint (Llama, Mistral or Qwen2 decoder): token embeddings, decoder layers,
@@ -57,8 +58,11 @@ public final class LanguageModel {
 
 	/**
 	 * @param chunkTokens tokens per prefill chunk, or 0 to size chunks automatically
+	 * @param kernels libtorch kernels for a decoding step's attention, or {@code null} to call DJL's operations one
+	 * by one
 	 */
-	public LanguageModel(WeightLoader w, TextConfig c, boolean tieFallback, DataType dtype, int chunkTokens) {
+	public LanguageModel(WeightLoader w, TextConfig c, boolean tieFallback, DataType dtype, int chunkTokens,
+			@Nullable LibtorchKernels kernels) {
 		this.config = c;
 		this.dtype = dtype;
 		this.chunkTokens = chunkTokens;
@@ -71,9 +75,9 @@ public final class LanguageModel {
 		}
 		// Tied: one transposed table serves as LM head and (by columns) as embeddings, stored once.
 		this.embedTokens = tied ? DenseLayer.loadHead(w, "text.embed_tokens.weight", v, d)
-				: DenseLayer.keepingLayout(w.loadMatrix("text.embed_tokens.weight", v, d));
+				: DenseLayer.loadTable(w, "text.embed_tokens.weight", v, d);
 		for (int i = 0; i < c.numLayers(); i++) {
-			this.layers.add(new DecoderLayer(w, c, i));
+			this.layers.add(new DecoderLayer(w, c, i, kernels));
 		}
 		this.finalNorm = w.load("text.norm.weight", d);
 		this.lmHead = tied ? this.embedTokens : DenseLayer.loadHead(w, "lm_head.weight", v, d);

@@ -13,10 +13,13 @@ import ai.djl.ndarray.types.Shape;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.checkpoint.WeightIndex;
 import dev.vlcache.core.checkpoint.WeightLoader;
+import dev.vlcache.core.runtime.LibtorchKernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -93,6 +96,117 @@ class DenseLayerTest {
 			assertThat(small.isTransposed()).isFalse();
 			assertThat(small.apply(manager.create(new float[] { 1, 0, 2 }, new Shape(1, 3))).toFloatArray())
 				.containsExactly(4, 13, 22, 31);
+		}
+	}
+
+	/**
+	 * {@code weights: int8}: each row quantized on its own scale (an outlier row does not coarsen the others, an
+	 * all-zero row stays zero), and the kernel's product within what that rounding and bfloat16 activations allow:
+	 * per output o, {@code s[o]/2 * sum|x|} from the weights plus three bfloat16 roundings (activations, scale,
+	 * result; unit roundoff 2^-8) of {@code sum |x| |w[o]|}. Applying the scales by column, or not at all, breaks it.
+	 */
+	@ParameterizedTest(name = "rows of {0}")
+	@ValueSource(ints = { 320, 300 }) // libtorch's kernel, and the widened matrix for rows that are not 16k long
+	void anInt8MatrixHasAScalePerRowAndItsProductStaysWithinItsRounding(int in, @TempDir Path dir) throws IOException {
+		int out = 40;
+		SplittableRandom random = new SplittableRandom(11);
+		float[] w = new float[out * in];
+		for (int i = 0; i < w.length; i++) {
+			w[i] = (float) random.nextGaussian() * 0.05f;
+		}
+		w[3 * in + 17] = 4f; // an outlier in row 3
+		Arrays.fill(w, 5 * in, 6 * in, 0f); // row 5 all zero
+		float[] bias = new float[out];
+		bias[5] = 0.25f;
+		String p = "language_model.model.layers.0.mlp.";
+		SafetensorsWriter.write(dir.resolve("model.safetensors"),
+				List.of(new SafetensorsWriter.Tensor(p + "down_proj.weight", SafetensorsWriter.DType.F32, new long[] { out, in }, w),
+						new SafetensorsWriter.Tensor(p + "down_proj.bias", SafetensorsWriter.DType.F32, new long[] { out }, bias)));
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			loader.quantizeMatrices(LibtorchKernels.load(manager));
+			assertThat(loader.matrixType()).isEqualTo(DataType.INT8);
+			DenseLayer layer = DenseLayer.load(loader, "text.layers.0.mlp.down_proj", out, in, true);
+			// int8 values, float32 scales and the float32 bias.
+			assertThat(loader.loadedBytes()).isEqualTo((long) out * in + 4L * out + 4L * out);
+
+			float[] scales = new float[out];
+			for (int o = 0; o < out; o++) {
+				for (int i = 0; i < in; i++) {
+					scales[o] = Math.max(scales[o], Math.abs(w[o * in + i]) / 127f);
+				}
+			}
+			// The dequantized rows (what an embedding lookup reads) are within half a step of the checkpoint's.
+			float[] rows = layer.rows(manager, manager.arange(0L, (long) out)).toFloatArray();
+			for (int o = 0; o < out; o++) {
+				for (int i = 0; i < in; i++) {
+					assertThat(rows[o * in + i]).as("row %d, column %d", o, i)
+						.isCloseTo(w[o * in + i], within(scales[o] * 0.5f + 1e-7f));
+				}
+			}
+			// Row 4's step is its own, not the outlier row's 80x coarser one.
+			assertThat(scales[3]).isGreaterThan(20 * scales[4]);
+
+			NDArray x = manager.randomNormal(new Shape(3, in));
+			float[] xs = x.toFloatArray();
+			float[] y = layer.apply(x).toFloatArray();
+			float[] one = layer.apply(x.get("1:2")).toFloatArray();
+			double u = Math.pow(2, -8);
+			for (int r = 0; r < 3; r++) {
+				for (int o = 0; o < out; o++) {
+					double exact = bias[o];
+					double absX = 0;
+					double absProducts = 0;
+					for (int i = 0; i < in; i++) {
+						exact += (double) xs[r * in + i] * w[o * in + i];
+						absX += Math.abs(xs[r * in + i]);
+						absProducts += Math.abs(xs[r * in + i]) * (Math.abs(w[o * in + i]) + scales[o] / 2);
+					}
+					double bound = scales[o] / 2 * absX + 3 * u * absProducts + 1e-5;
+					assertThat((double) y[r * out + o]).as("row %d, output %d", r, o).isCloseTo(exact, within(bound));
+					if (r == 1) {
+						assertThat((double) one[o]).as("one row, output %d", o).isCloseTo(exact, within(bound));
+					}
+				}
+				assertThat(y[r * out + 5]).as("the zero row gives its bias").isEqualTo(0.25f);
+			}
+		}
+	}
+
+	/** Fused int8 projections give each part's output bit for bit: every row keeps its own scale. */
+	@Test
+	void fusedInt8LayersComputeExactlyWhatEachPartComputes(@TempDir Path dir) throws IOException {
+		SplittableRandom random = new SplittableRandom(13);
+		float[] a = new float[24 * 64];
+		float[] b = new float[8 * 64];
+		for (int i = 0; i < a.length; i++) {
+			a[i] = (float) random.nextGaussian();
+		}
+		for (int i = 0; i < b.length; i++) {
+			b[i] = (float) random.nextGaussian() * 3;
+		}
+		String p = "language_model.model.layers.0.self_attn.";
+		SafetensorsWriter.write(dir.resolve("model.safetensors"),
+				List.of(new SafetensorsWriter.Tensor(p + "q_proj.weight", SafetensorsWriter.DType.F32, new long[] { 24, 64 }, a),
+						new SafetensorsWriter.Tensor(p + "k_proj.weight", SafetensorsWriter.DType.F32, new long[] { 8, 64 }, b)));
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			loader.quantizeMatrices(LibtorchKernels.load(manager));
+			String q = "text.layers.0.self_attn.q_proj";
+			String k = "text.layers.0.self_attn.k_proj";
+			NDArray x = manager.randomNormal(new Shape(5, 64));
+			float[] separateQ = DenseLayer.load(loader, q, 24, 64, false).apply(x).toFloatArray();
+			float[] separateK = DenseLayer.load(loader, k, 8, 64, false).apply(x).toFloatArray();
+			DenseLayer fused = DenseLayer.fuseInt8(DenseLayer.load(loader, q, 24, 64, false),
+					DenseLayer.load(loader, k, 8, 64, false));
+			assertThat(fused.outputs()).isEqualTo(32);
+			NDArray y = fused.apply(x);
+			assertThat(y.get(":, :24").toFloatArray()).containsExactly(separateQ);
+			assertThat(y.get(":, 24:").toFloatArray()).containsExactly(separateK);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> DenseLayer.fuseInt8(DenseLayer.keepingLayout(manager.ones(new Shape(2, 64))),
+						DenseLayer.keepingLayout(manager.ones(new Shape(2, 64)))))
+				.withMessageContaining("only int8 layers");
 		}
 	}
 

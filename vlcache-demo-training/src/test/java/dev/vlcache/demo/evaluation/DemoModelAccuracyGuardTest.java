@@ -39,6 +39,12 @@ class DemoModelAccuracyGuardTest {
 		guard(new ModelOptions("cpu", "float32").withWeights("float16"));
 	}
 
+	/** {@code weights: int8} (bfloat16 activations in its products) is held to the same margin. */
+	@Test
+	void int8WeightsKeepTheEvaluatedAccuracyToo() throws Exception {
+		guard(new ModelOptions("cpu", "float32").withWeights("int8"));
+	}
+
 	private static void guard(ModelOptions options) throws Exception {
 		Path csv = Paths.get(System.getProperty("vlcache.root", "..")).resolve("evaluation/accuracy.csv");
 		List<String> rows = Files.readAllLines(csv);
