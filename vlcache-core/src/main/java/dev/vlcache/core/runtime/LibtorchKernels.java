@@ -29,9 +29,9 @@ import ai.djl.pytorch.jni.JniUtils;
  *
  * <p>
  * One kernel is libtorch's weight-only int8 product {@code _weight_int8pack_mm}: on this project's CPU
- * (AVX-512 BF16 and VNNI) it multiplies bfloat16 activations by int8 weights with per-row scales at 15-31 GB/s of
- * weights for one row, and 5-13x faster than float32 at 8 rows (docs/benchmarks.md, "Int8 weights"). Its float32
- * path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16.
+ * (AVX-512 BF16 and VNNI) it multiplies bfloat16 activations by int8 weights with per-row scales at 17-31 GB/s of
+ * weights for one row, and 6-7x faster than float32 at 8 rows (docs/benchmarks.md, "Int8 weights and fewer native
+ * calls"). Its float32 path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16.
  *
  * <p>
  * The other is one decoding step's attention for a whole batch ({@link #attend}): the operations the engine would
