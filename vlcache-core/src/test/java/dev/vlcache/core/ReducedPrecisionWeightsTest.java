@@ -24,6 +24,7 @@ import dev.vlcache.core.family.PreparedImage;
 import dev.vlcache.core.generation.GenerationRequest;
 import dev.vlcache.core.generation.Generator;
 import dev.vlcache.core.generation.ImageInput;
+import dev.vlcache.core.generation.Sampler;
 import dev.vlcache.core.generation.SamplingOptions;
 import dev.vlcache.core.image.ImageDecoder;
 import dev.vlcache.core.image.RgbImage;
@@ -106,19 +107,9 @@ class ReducedPrecisionWeightsTest {
 		return rows;
 	}
 
-	private static int argMax(float[] logits) {
-		int best = 0;
-		for (int i = 1; i < logits.length; i++) {
-			if (logits[i] > logits[best]) {
-				best = i;
-			}
-		}
-		return best;
-	}
-
 	/** How far the float32 argmax leads the runner-up. */
 	private static double margin(float[] logits) {
-		int best = argMax(logits);
+		int best = Sampler.argmax(logits);
 		double second = Double.NEGATIVE_INFINITY;
 		for (int i = 0; i < logits.length; i++) {
 			if (i != best) {
@@ -161,10 +152,10 @@ class ReducedPrecisionWeightsTest {
 						.isLessThanOrEqualTo(absolute + relative * Math.abs(full[row][i]));
 				}
 				// Where float32's choice leads by more than twice the tolerance, the reduced storage must agree.
-				if (margin(full[row]) > 2 * (absolute + relative * full[row][argMax(full[row])])) {
+				if (margin(full[row]) > 2 * (absolute + relative * full[row][Sampler.argmax(full[row])])) {
 					decided++;
-					assertThat(argMax(reduced[row])).as("greedy token after %d answer tokens", row)
-						.isEqualTo(argMax(full[row]));
+					assertThat(Sampler.argmax(reduced[row])).as("greedy token after %d answer tokens", row)
+						.isEqualTo(Sampler.argmax(full[row]));
 				}
 			}
 			if (weights.equals("float16")) {

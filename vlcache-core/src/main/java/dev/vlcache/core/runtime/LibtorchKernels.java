@@ -179,7 +179,7 @@ public final class LibtorchKernels implements AutoCloseable {
 	}
 
 	/** A TorchScript archive (stored, not deflated) holding the module's code and object, and no tensors. */
-	static byte[] archive() throws IOException {
+	private static byte[] archive() throws IOException {
 		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 		try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
 			store(zip, "archive/data.pkl", MODULE_OBJECT);
