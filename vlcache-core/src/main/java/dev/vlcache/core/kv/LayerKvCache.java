@@ -102,6 +102,31 @@ public final class LayerKvCache implements AutoCloseable {
 	}
 
 	/**
+	 * Takes the next entry for a token at {@code position} whose key and value the caller writes into
+	 * {@link #keyStorage()} and {@link #valueStorage()} at the returned cache index (one native call then writes a
+	 * batch's entries). Until written the entry's content is undefined; a failed step is undone by {@link #truncate}.
+	 */
+	public int claim(int position) {
+		ensureCapacity(this.length + 1);
+		this.positions[this.length] = position;
+		return this.length++;
+	}
+
+	/**
+	 * The whole key storage, [kv heads, capacity, head dim]: entries {@code 0 .. length-1} are held, the rest is
+	 * room. It is replaced when the cache grows or is compacted, so it is valid until the next append, claim or
+	 * retain.
+	 */
+	public NDArray keyStorage() {
+		return this.keys;
+	}
+
+	/** The whole value storage; see {@link #keyStorage()}. */
+	public NDArray valueStorage() {
+		return this.values;
+	}
+
+	/**
 	 * Forgets the entries from cache index {@code length} on, without freeing storage: undoes the appends of a
 	 * step that failed part-way, so that the step can be run again.
 	 */

@@ -181,6 +181,11 @@ public final class DenseLayer {
 		return new DenseLayer(fused, bias, java.util.Objects.requireNonNull(parts[0].kernels));
 	}
 
+	/** The layer as {@link LibtorchKernels#decoderStep} reads it: its weights as stored, no copies. */
+	public LibtorchKernels.Projection projection() {
+		return new LibtorchKernels.Projection(this.weight, this.scales, this.bias, this.transposed);
+	}
+
 	/** Output features. */
 	public long outputs() {
 		return this.weight.getShape().get(this.transposed ? 1 : 0);

@@ -14,12 +14,15 @@ import java.util.zip.ZipOutputStream;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * libtorch operations that DJL 0.36 has no binding for, reached through a small TorchScript module that this class
@@ -38,6 +41,13 @@ import ai.djl.pytorch.jni.JniUtils;
  * otherwise call one by one through DJL, in one native call per layer instead of about four per sequence.
  * libtorch's own {@code scaled_dot_product_attention} was measured instead and rejected: 7.8 s against 61 ms for
  * 24 grouped-query layers of 16383 entries (docs/benchmarks.md, "Int8 weights and fewer native calls").
+ *
+ * <p>
+ * The third is a whole decoder layer's decoding step ({@link #decoderStep}): norms, projections, rotary
+ * embedding, the cache write, attention and the MLP, the same libtorch operations in the same order as the
+ * engine's op-by-op path (bit for bit the same result), in one native call per layer instead of about fifty. On the
+ * Qwen2-0.5B shape with int8 weights that took a step from 45-59 to 25-36 ms (docs/benchmarks.md, "One call per
+ * decoder layer").
  *
  * <p>
  * The module belongs to the {@link NDManager} it was loaded with and is freed with it (or by {@link #close}).
@@ -73,6 +83,78 @@ public final class LibtorchKernels implements AutoCloseable {
 			      scores = torch.matmul(queries[i], torch.transpose(keys[i], 1, 2))
 			      outputs.append(torch.matmul(torch.softmax(scores, -1), values[i]))
 			    return torch.cat(outputs, 0)
+			  def linear(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], slot: int, kind: int) -> Tensor:
+			    weight = weights[2 + 3 * slot]
+			    bias = weights[4 + 3 * slot]
+			    has_bias = torch.numel(bias) > 0
+			    if kind == 2:
+			      y = self.int8_linear(x, weight, weights[3 + 3 * slot])
+			    elif kind == 1:
+			      y = torch.matmul(x, weight)
+			    elif weight.dtype != x.dtype:
+			      if torch.numel(x) // x.size(-1) <= 16:
+			        y = torch.linear(x.to(weight.dtype), weight).to(x.dtype)
+			      else:
+			        y = torch.linear(x, weight.to(x.dtype))
+			    elif has_bias:
+			      return torch.linear(x, weight, bias)
+			    else:
+			      y = torch.linear(x, weight)
+			    if has_bias:
+			      y = torch.add(y, bias)
+			    return y
+			  def rms_norm(self: __torch__.Kernels, x: Tensor, weight: Tensor, eps: float) -> Tensor:
+			    x32 = x.to(6)
+			    variance = torch.mean(torch.square(x32), [-1], True)
+			    normed = torch.div(x32, torch.sqrt(torch.add(variance, eps)))
+			    return torch.mul(normed.to(x.dtype), weight)
+			  def rotate(self: __torch__.Kernels, x: Tensor, cos: Tensor, sin: Tensor) -> Tensor:
+			    half = x.size(2) // 2
+			    x1 = torch.narrow(x, 2, 0, half)
+			    x2 = torch.narrow(x, 2, half, x.size(2) - half)
+			    rotated = torch.cat([torch.neg(x2), x1], -1)
+			    return torch.add(torch.mul(x, cos), torch.mul(rotated, sin))
+			  def decoder_step(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], layout: List[int], scalars: List[float], cos: Tensor, sin: Tensor, keys: List[Tensor], values: List[Tensor], slots: List[int]) -> Tensor:
+			    heads = layout[0]
+			    kv_heads = layout[1]
+			    head_dim = layout[2]
+			    inter = layout[3]
+			    b = x.size(0)
+			    h = self.rms_norm(x, weights[0], scalars[0])
+			    if layout[5] < 0:
+			      qkv = torch.split_with_sizes(self.linear(h, weights, 0, layout[4]), [heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], -1)
+			      q = qkv[0]
+			      k = qkv[1]
+			      v = qkv[2]
+			    else:
+			      q = self.linear(h, weights, 0, layout[4])
+			      k = self.linear(h, weights, 1, layout[5])
+			      v = self.linear(h, weights, 2, layout[6])
+			    q = torch.mul(self.rotate(torch.reshape(q, [b, heads, head_dim]), cos, sin), scalars[1])
+			    k = self.rotate(torch.reshape(k, [b, kv_heads, head_dim]), cos, sin)
+			    v = torch.reshape(v, [b, kv_heads, head_dim])
+			    qs = torch.reshape(q, [b * kv_heads, heads // kv_heads, head_dim])
+			    outputs : List[Tensor] = []
+			    for i in range(b):
+			      n = slots[i]
+			      torch.select(keys[i], 1, n).copy_(torch.select(k, 0, i))
+			      torch.select(values[i], 1, n).copy_(torch.select(v, 0, i))
+			      held_keys = torch.narrow(keys[i], 1, 0, n + 1)
+			      held_values = torch.narrow(values[i], 1, 0, n + 1)
+			      scores = torch.matmul(torch.narrow(qs, 0, i * kv_heads, kv_heads), torch.transpose(held_keys, 1, 2))
+			      outputs.append(torch.matmul(torch.softmax(scores, -1), held_values))
+			    attn = torch.reshape(torch.cat(outputs, 0), [b, heads * head_dim])
+			    x = torch.add(x, self.linear(attn, weights, 3, layout[7]))
+			    h = self.rms_norm(x, weights[1], scalars[0])
+			    if layout[9] < 0:
+			      gate_up = torch.split_with_sizes(self.linear(h, weights, 4, layout[8]), [inter, inter], -1)
+			      gate = gate_up[0]
+			      up = gate_up[1]
+			    else:
+			      gate = self.linear(h, weights, 4, layout[8])
+			      up = self.linear(h, weights, 5, layout[9])
+			    activated = torch.mul(gate, torch.sigmoid(gate))
+			    return torch.add(x, self.linear(torch.mul(activated, up), weights, 6, layout[10]))
 			""";
 
 	/** The pickled module object: an instance of {@code __torch__.Kernels} with {@code training = False}. */
@@ -141,6 +223,128 @@ public final class LibtorchKernels implements AutoCloseable {
 		finally {
 			for (IValue input : inputs) {
 				input.close();
+			}
+		}
+	}
+
+	/**
+	 * One linear layer as {@link #decoderStep} multiplies by it: {@code weight} [out, in] in the activations' dtype
+	 * or a half precision (multiplied as {@code DenseLayer} does), [in, out] when {@code transposed}, or int8 with
+	 * per-row {@code scales}; {@code bias} [out] or {@code null}.
+	 */
+	public record Projection(NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias, boolean transposed) {
+
+		/** The kind number the module's {@code linear} switches on. */
+		int kind() {
+			return this.scales != null ? 2 : this.transposed ? 1 : 0;
+		}
+
+	}
+
+	/**
+	 * A decoder layer's weights gathered once into the module's argument form, so that a decoding step hands
+	 * libtorch one prepared list instead of rebuilding it: see {@link #decoderBlock}. It holds references to the
+	 * weights (no copies) and is closed with the manager that owns them.
+	 */
+	public static final class DecoderBlock implements AutoCloseable {
+
+		private final IValue weights;
+
+		private final IValue layout;
+
+		private final IValue scalars;
+
+		private DecoderBlock(IValue weights, IValue layout, IValue scalars) {
+			this.weights = weights;
+			this.layout = layout;
+			this.scalars = scalars;
+		}
+
+		@Override
+		public void close() {
+			this.weights.close();
+			this.layout.close();
+			this.scalars.close();
+		}
+
+	}
+
+	/**
+	 * Prepares a Llama / Mistral / Qwen2 decoder layer with a SwiGLU (SiLU) MLP for {@link #decoderStep}.
+	 * {@code projections} are q, k, v, o, gate, up and down in that order; when q, k and v are one fused matrix
+	 * (rows q then k then v) k and v are {@code null}, and likewise up when gate and up are fused. The block
+	 * belongs to the manager of {@code inputNorm}.
+	 */
+	public DecoderBlock decoderBlock(NDArray inputNorm, NDArray postAttentionNorm,
+			List<@Nullable Projection> projections, int heads, int kvHeads, int headDim, int intermediate, double eps) {
+		if (projections.size() != 7 || projections.get(0) == null || projections.get(3) == null
+				|| projections.get(4) == null || projections.get(6) == null
+				|| (projections.get(1) == null) != (projections.get(2) == null)) {
+			throw new IllegalArgumentException("a decoder block takes q, k, v, o, gate, up and down (k and v, or up, "
+					+ "null only when fused into q or gate); got " + projections);
+		}
+		if (heads <= 0 || kvHeads <= 0 || heads % kvHeads != 0) {
+			throw new IllegalArgumentException(heads + " heads do not group over " + kvHeads + " kv heads");
+		}
+		NDManager owner = inputNorm.getManager();
+		NDArray empty = owner.create(new Shape(0), inputNorm.getDataType());
+		PtNDArray[] weights = new PtNDArray[2 + 3 * projections.size()];
+		weights[0] = (PtNDArray) inputNorm;
+		weights[1] = (PtNDArray) postAttentionNorm;
+		long[] layout = new long[4 + projections.size()];
+		layout[0] = heads;
+		layout[1] = kvHeads;
+		layout[2] = headDim;
+		layout[3] = intermediate;
+		for (int i = 0; i < projections.size(); i++) {
+			Projection p = projections.get(i);
+			weights[2 + 3 * i] = (PtNDArray) (p == null ? empty : p.weight());
+			weights[3 + 3 * i] = (PtNDArray) (p == null || p.scales() == null ? empty : p.scales());
+			weights[4 + 3 * i] = (PtNDArray) (p == null || p.bias() == null ? empty : p.bias());
+			layout[4 + i] = p == null ? -1 : p.kind();
+		}
+		DecoderBlock block = new DecoderBlock(IValue.listFrom(weights), IValue.listFrom(layout),
+				IValue.listFrom(eps, 1.0 / Math.sqrt(headDim)));
+		owner.attachInternal(NDManager.nextUid(), block);
+		return block;
+	}
+
+	/**
+	 * One decoding step of a decoder layer for several sequences in one native call: {@code x} [sequences, hidden]
+	 * holds a token of each, {@code cos} and {@code sin} [sequences, 1, head dim] its rotary tables. Sequence
+	 * {@code i}'s key and value are written into its cache storage ([kv heads, capacity, head dim], in place) at
+	 * entry {@code slots[i]}, and its attention reads entries {@code 0 .. slots[i]}, unmasked. Computes, operation
+	 * for operation, what the engine's op-by-op decoding computes; returns the layer's output [sequences, hidden],
+	 * owned by {@code x}'s manager.
+	 */
+	public NDArray decoderStep(DecoderBlock block, NDArray x, NDArray cos, NDArray sin, List<NDArray> keyStorage,
+			List<NDArray> valueStorage, long[] slots) {
+		long b = x.getShape().get(0);
+		if (keyStorage.size() != b || valueStorage.size() != b || slots.length != b) {
+			throw new IllegalArgumentException("a decoder step needs a key store, value store and slot per sequence; "
+					+ "got " + keyStorage.size() + ", " + valueStorage.size() + ", " + slots.length + " for " + b);
+		}
+		IValue[] inputs = new IValue[9];
+		try {
+			inputs[0] = IValue.from((PtNDArray) x);
+			inputs[4] = IValue.from((PtNDArray) cos);
+			inputs[5] = IValue.from((PtNDArray) sin);
+			inputs[6] = list(keyStorage);
+			inputs[7] = list(valueStorage);
+			inputs[8] = IValue.listFrom(slots);
+			inputs[1] = block.weights;
+			inputs[2] = block.layout;
+			inputs[3] = block.scalars;
+			try (IValue out = IValueUtils.runMethod(this.module, "decoder_step", inputs)) {
+				return out.toTensor((PtNDManager) x.getManager());
+			}
+		}
+		finally {
+			// The block's values stay for the next step.
+			for (int i : new int[] { 0, 4, 5, 6, 7, 8 }) {
+				if (inputs[i] != null) {
+					inputs[i].close();
+				}
 			}
 		}
 	}

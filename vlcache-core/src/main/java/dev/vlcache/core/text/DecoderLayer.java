@@ -2,6 +2,7 @@ package dev.vlcache.core.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -31,6 +32,12 @@ final class DecoderLayer {
 	 */
 	static volatile long scoresPerBlock = 8L * 1024 * 1024;
 
+	/**
+	 * Whether unmasked decoding steps run as one {@link LibtorchKernels#decoderStep} call per layer; tests turn it
+	 * off to compare with the operations one by one.
+	 */
+	static volatile boolean wholeLayerSteps = true;
+
 	private final TextConfig config;
 
 	private final int index;
@@ -51,6 +58,9 @@ final class DecoderLayer {
 
 	private final @Nullable LibtorchKernels kernels;
 
+	/** This layer's weights prepared for one-call decoding steps, or {@code null} (no kernels, or not SiLU). */
+	private final LibtorchKernels.@Nullable DecoderBlock block;
+
 	DecoderLayer(WeightLoader w, TextConfig c, int index, @Nullable LibtorchKernels kernels) {
 		this.config = c;
 		this.kernels = kernels;
@@ -69,6 +79,22 @@ final class DecoderLayer {
 		this.gateUp = new Projections(DenseLayer.load(w, p + "mlp.gate_proj", f, d, c.mlpBias()),
 				DenseLayer.load(w, p + "mlp.up_proj", f, d, c.mlpBias()));
 		this.down = DenseLayer.load(w, p + "mlp.down_proj", d, f, c.mlpBias());
+		this.block = kernels != null && isSilu(c.hiddenAct()) ? kernels.decoderBlock(this.inputNorm,
+				this.postAttentionNorm, projections(), c.numHeads(), c.numKvHeads(), c.headDim(), (int) f,
+				c.rmsNormEps()) : null;
+	}
+
+	private static boolean isSilu(String activation) {
+		return activation.equals("silu") || activation.equals("swish");
+	}
+
+	/** q, k, v, o, gate, up and down as the kernels' decoder block takes them. */
+	private List<LibtorchKernels.@Nullable Projection> projections() {
+		List<LibtorchKernels.@Nullable Projection> all = new ArrayList<>(this.qkv.kernelProjections());
+		all.add(this.o.projection());
+		all.addAll(this.gateUp.kernelProjections());
+		all.add(this.down.projection());
+		return all;
 	}
 
 	/**
@@ -103,12 +129,26 @@ final class DecoderLayer {
 	 * {@code b} at sequence index {@code indices[b]} with its own {@code caches.get(b)}. The products that read
 	 * weights (q, k, v, o, gate, up, down) run once on the whole batch; attention runs per sequence over that
 	 * sequence's cache, whose length is its own. With a single sequence this computes what
-	 * {@link #forward} computes for one token.
+	 * {@link #forward} computes for one token. Unmasked steps of a SiLU layer run as one
+	 * {@link LibtorchKernels#decoderStep} call, which computes the same operations inside libtorch.
 	 * @param cos rotary tables [sequences, 1, head dim]
 	 * @param masks per sequence, an additive mask [1, cache length after append], or {@code null}
 	 */
 	NDArray decode(NDManager scope, NDArray x, List<LayerKvCache> caches, int[] indices, NDArray cos, NDArray sin,
 			List<@Nullable NDArray> masks) {
+		LibtorchKernels.DecoderBlock block = this.block;
+		if (block != null && wholeLayerSteps && masks.stream().allMatch(Objects::isNull)) {
+			List<NDArray> keys = new ArrayList<>(caches.size());
+			List<NDArray> values = new ArrayList<>(caches.size());
+			long[] slots = new long[caches.size()];
+			for (int i = 0; i < slots.length; i++) {
+				LayerKvCache cache = caches.get(i);
+				slots[i] = cache.claim(indices[i]);
+				keys.add(cache.keyStorage());
+				values.add(cache.valueStorage());
+			}
+			return Objects.requireNonNull(this.kernels).decoderStep(block, x, cos, sin, keys, values, slots);
+		}
 		long b = x.getShape().get(0);
 		int heads = this.config.numHeads();
 		int kvHeads = this.config.numKvHeads();

@@ -1,11 +1,15 @@
 package dev.vlcache.core.text;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
 import org.jspecify.annotations.Nullable;
 
 import dev.vlcache.core.nn.DenseLayer;
+import dev.vlcache.core.runtime.LibtorchKernels;
 
 /**
  * Projections of one input that a block needs together (q, k and v; gate and up). With int8 weights they are one
@@ -39,6 +43,27 @@ final class Projections {
 			this.fused = null;
 			this.separate = parts;
 		}
+	}
+
+	/**
+	 * The parts as {@link LibtorchKernels#decoderBlock} takes them: each part's projection, or when fused the fused
+	 * layer's in the first place and {@code null} in the others.
+	 */
+	List<LibtorchKernels.@Nullable Projection> kernelProjections() {
+		List<LibtorchKernels.@Nullable Projection> out = new ArrayList<>();
+		DenseLayer fused = this.fused;
+		if (fused != null) {
+			out.add(fused.projection());
+			for (int i = 0; i < this.splits.length; i++) {
+				out.add(null);
+			}
+		}
+		else {
+			for (DenseLayer layer : this.separate) {
+				out.add(layer.projection());
+			}
+		}
+		return out;
 	}
 
 	/** Each projection of {@code x} [..., in], in the order the parts were given. */
