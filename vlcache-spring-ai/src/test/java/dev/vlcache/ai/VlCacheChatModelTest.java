@@ -243,8 +243,13 @@ class VlCacheChatModelTest {
 				}
 			})
 			.build();
+		// The chunks are emitted on the scheduler's thread: pausing on each keeps the first request running (the
+		// fixture decodes hundreds of tokens a second) while the scheduler still checks the waiting one between steps.
 		Flux<ChatResponse> slow = chat.stream(question(png(), VlCacheChatOptions.builder().maxTokens(300).build()))
-			.doOnNext(r -> started.countDown());
+			.doOnNext(r -> {
+				started.countDown();
+				java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(40).toNanos());
+			});
 		reactor.core.Disposable running = slow.subscribe();
 		assertThat(started.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 		assertThatThrownBy(() -> chat.call(question(png(), VlCacheChatOptions.builder().maxTokens(1).build())))
