@@ -42,8 +42,10 @@ public class VlCacheProperties {
 	 * How the language model's matrices are stored: float32; float16 beside float32 activations, which halves their
 	 * memory and makes decoding 1.8-2.9x faster on the CPU, while prefill widens each matrix back for every chunk
 	 * (about 2x slower at 582 tokens); or int8 with a scale per row, a quarter of the memory, multiplied by libtorch's
-	 * weight-only int8 kernel on bfloat16 activations (a CPU option: on a GPU each product widens its matrix). With
-	 * dtype float16 the matrices are float16 unless int8.
+	 * weight-only int8 kernel on bfloat16 activations (a CPU option: on a GPU each product widens its matrix); or
+	 * int8-dynamic, the same int8 matrices, whose one-row products (decoding a single request) quantize the
+	 * activation row to int8 as well and multiply int8 by int8: faster decoding, activations rounded to 8 bits.
+	 * With dtype float16 the matrices are float16 unless int8 or int8-dynamic.
 	 */
 	private String weights = "float32";
 

@@ -113,7 +113,7 @@ class VlCacheAutoConfigurationTest {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "float16", "int8" })
+	@ValueSource(strings = { "float16", "int8", "int8-dynamic" })
 	void reducedPrecisionWeightsAreLoadedAsAsked(String weights) {
 		this.runner.withPropertyValues("spring.ai.vlcache.weights=" + weights)
 			.run(context -> assertThat(context.getBean(LlavaModel.class).weightsName()).isEqualTo(weights));
@@ -138,7 +138,7 @@ class VlCacheAutoConfigurationTest {
 			"compression.allocation|greedy|adaptive, uniform, hybrid", "compression.hybrid-uniform-share|2|[0, 1]",
 			"chat.temperature|-1|>= 0", "chat.top-p|0|(0, 1]", "chat.top-k|-2|>= 0", "chat.max-tokens|0|>= 1",
 			"max-batch-size|0|>= 1", "kv-cache-memory|0B|size > 0", "prefill-step-tokens|-1|>= 0", "acquire-timeout|-1s|>= 0", "device|tpu|auto, cpu, gpu",
-			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0", "weights|int4|float32, float16 or int8" })
+			"device|gpu:7|device 'gpu:7'", "dtype|bfloat16|not supported", "dtype|int4|auto, float32 or float16", "prefill-chunk-tokens|-1|>= 0", "weights|int4|float32, float16, int8 or int8-dynamic" })
 	void invalidPropertiesStopStartupNamingPropertyValueAndRange(String property, String value, String range) {
 		this.runner.withPropertyValues("spring.ai.vlcache." + property + "=" + value).run(context -> {
 			assertThat(context).hasFailed();

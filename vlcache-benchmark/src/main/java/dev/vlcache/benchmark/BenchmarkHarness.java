@@ -76,7 +76,7 @@ public final class BenchmarkHarness {
 			.option("tokens", "N", "decoded tokens per run (default 8 quick, 100 full)")
 			.option("out", "DIR", "where results-MODE.md, .csv and speedup-MODE.png go (default benchmarks)")
 			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
-			.option("weights", "T", "float32, float16 or int8: how the decoder's matrices are stored (default float32)")
+			.option("weights", "T", "float32, float16, int8 or int8-dynamic: how the decoder's matrices are stored (default float32)")
 			.parseOrExit(args);
 		String weights = o.getOrDefault("weights", "float32");
 		boolean full = o.getOrDefault("mode", "quick").equals("full");

@@ -48,7 +48,7 @@ public final class ThroughputBenchmark {
 			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
 			.option("device", "D", "auto, cpu, gpu or gpu:N (default auto)")
 			.option("dtype", "T", "auto, float32 or float16 (default auto)")
-			.option("weights", "T", "float32, float16 or int8: how the decoder's matrices are stored (default float32)")
+			.option("weights", "T", "float32, float16, int8 or int8-dynamic: how the decoder's matrices are stored (default float32)")
 			.option("question", "TEXT", "the question asked (default: one that fits the model)")
 			.option("out", "FILE", "also write the Markdown table there")
 			.parseOrExit(args);

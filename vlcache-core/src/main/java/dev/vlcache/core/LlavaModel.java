@@ -32,6 +32,7 @@ import dev.vlcache.core.image.ImageProcessor;
 import dev.vlcache.core.image.RgbImage;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.runtime.DeviceSelector;
+import dev.vlcache.core.runtime.Int8Activations;
 import dev.vlcache.core.runtime.LibtorchKernels;
 import dev.vlcache.core.template.ChatTemplate;
 import dev.vlcache.core.text.AttentionObserver;
@@ -123,7 +124,10 @@ public final class LlavaModel implements AutoCloseable {
 			// A 1 KB TorchScript module: the int8 products, and a decoding step's attention in one native call.
 			LibtorchKernels kernels = LibtorchKernels.load(this.manager);
 			if (options.weights().equals("int8")) {
-				loader.quantizeMatrices(kernels);
+				loader.quantizeMatrices(kernels, Int8Activations.BFLOAT16);
+			}
+			else if (options.weights().equals("int8-dynamic")) {
+				loader.quantizeMatrices(kernels, Int8Activations.DYNAMIC_INT8);
 			}
 			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens(),
 					kernels);
@@ -132,7 +136,7 @@ public final class LlavaModel implements AutoCloseable {
 			this.decoderWeightBytes = loader.loadedBytes() - bytesBeforeDecoder;
 			this.weightsName = switch (loader.matrixType()) {
 				case FLOAT16 -> "float16";
-				case INT8 -> "int8";
+				case INT8 -> loader.int8Activations() == Int8Activations.DYNAMIC_INT8 ? "int8-dynamic" : "int8";
 				default -> "float32";
 			};
 		}
@@ -210,7 +214,10 @@ public final class LlavaModel implements AutoCloseable {
 		return this.decoderWeightBytes;
 	}
 
-	/** How the language model's matrices are stored: {@code float32}, {@code float16} or {@code int8}. */
+	/**
+	 * How the language model's matrices are stored: {@code float32}, {@code float16}, {@code int8} or
+	 * {@code int8-dynamic} (int8 whose one-row products quantize the activations too).
+	 */
 	public String weightsName() {
 		return this.weightsName;
 	}

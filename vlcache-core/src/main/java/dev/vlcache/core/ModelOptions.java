@@ -12,7 +12,9 @@ package dev.vlcache.core;
  * 1.9-2.9x faster on the CPU (prefill widens each matrix back for its chunk); with float16 compute the matrices
  * are float16 either way; or {@code int8}, a quarter of float32's bytes with one scale per row, multiplied by
  * libtorch's weight-only int8 kernel on bfloat16 activations (made for CPUs; on a GPU each product widens its
- * matrix)
+ * matrix); or {@code int8-dynamic}, the same matrices, whose products of a single row (decoding one sequence)
+ * quantize that activation row to int8 too and multiply int8 by int8: faster decoding, at the accuracy cost of
+ * 8-bit activations
  */
 public record ModelOptions(String device, String dtype, int prefillChunkTokens, String weights) {
 
@@ -22,9 +24,9 @@ public record ModelOptions(String device, String dtype, int prefillChunkTokens, 
 		if (prefillChunkTokens < 0) {
 			throw new IllegalArgumentException("prefill-chunk-tokens " + prefillChunkTokens + " is out of range; expected >= 0 (0 = automatic)");
 		}
-		if (!weights.equals("float32") && !weights.equals("float16") && !weights.equals("int8")) {
+		if (!java.util.Set.of("float32", "float16", "int8", "int8-dynamic").contains(weights)) {
 			throw new IllegalArgumentException(
-					"weights '" + weights + "' is not valid; expected float32, float16 or int8");
+					"weights '" + weights + "' is not valid; expected float32, float16, int8 or int8-dynamic");
 		}
 	}
 

@@ -18,6 +18,7 @@ import ai.djl.ndarray.types.Shape;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.vlcache.core.runtime.Int8Activations;
 import dev.vlcache.core.runtime.LibtorchKernels;
 
 /**
@@ -45,6 +46,8 @@ public final class WeightLoader {
 	private DataType matrixType;
 
 	private @Nullable LibtorchKernels int8Kernels;
+
+	private Int8Activations int8Activations = Int8Activations.BFLOAT16;
 
 	private long loadedParameters;
 
@@ -79,6 +82,7 @@ public final class WeightLoader {
 		}
 		this.matrixType = type;
 		this.int8Kernels = null;
+		this.int8Activations = Int8Activations.BFLOAT16;
 	}
 
 	/**
@@ -86,8 +90,19 @@ public final class WeightLoader {
 	 * multiplied by {@code kernels}: a quarter of float32's bytes.
 	 */
 	public void quantizeMatrices(LibtorchKernels kernels) {
+		quantizeMatrices(kernels, Int8Activations.BFLOAT16);
+	}
+
+	/** {@link #quantizeMatrices(LibtorchKernels)}, their products treating activations as {@code activations}. */
+	public void quantizeMatrices(LibtorchKernels kernels, Int8Activations activations) {
 		this.matrixType = DataType.INT8;
 		this.int8Kernels = kernels;
+		this.int8Activations = activations;
+	}
+
+	/** What the int8 matrices' products do with their activations ({@link #quantizeMatrices}). */
+	public Int8Activations int8Activations() {
+		return this.int8Activations;
 	}
 
 	/** The kernels that multiply the int8 matrices, or {@code null} unless {@link #quantizeMatrices} was called. */

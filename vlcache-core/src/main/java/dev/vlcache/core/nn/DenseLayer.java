@@ -12,6 +12,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.vlcache.core.checkpoint.QuantizedMatrix;
 import dev.vlcache.core.checkpoint.WeightLoader;
+import dev.vlcache.core.runtime.Int8Activations;
 import dev.vlcache.core.runtime.LibtorchKernels;
 
 /**
@@ -28,7 +29,8 @@ import dev.vlcache.core.runtime.LibtorchKernels;
  * then it keeps the [out, in] layout, whose float16 products are fast, and {@link #apply} multiplies few rows in
  * float16 and many against the matrix widened for the call ({@link #HALF_PRODUCT_ROWS}). Or it may be int8 with
  * a scale per row ({@link WeightLoader#quantizeMatrices}), [out, in], multiplied at any row count by libtorch's
- * weight-only int8 kernel ({@link LibtorchKernels#int8Linear}).
+ * weight-only int8 kernel ({@link LibtorchKernels#int8Linear}); with {@link Int8Activations#DYNAMIC_INT8} a
+ * product of one row quantizes that row too and multiplies int8 by int8.
  */
 public final class DenseLayer {
 
@@ -54,27 +56,34 @@ public final class DenseLayer {
 
 	private final @Nullable LibtorchKernels kernels;
 
+	/** What an int8 weight's products do with their activations. */
+	private final Int8Activations activations;
+
 	private DenseLayer(NDArray weight, @Nullable NDArray bias, boolean transposed) {
 		this.weight = weight;
 		this.bias = bias;
 		this.transposed = transposed;
 		this.scales = null;
 		this.kernels = null;
+		this.activations = Int8Activations.BFLOAT16;
 	}
 
-	private DenseLayer(QuantizedMatrix weight, @Nullable NDArray bias, LibtorchKernels kernels) {
+	private DenseLayer(QuantizedMatrix weight, @Nullable NDArray bias, LibtorchKernels kernels,
+			Int8Activations activations) {
 		this.weight = weight.values();
 		this.bias = bias;
 		this.transposed = false;
 		this.scales = weight.scales();
 		this.kernels = kernels;
+		this.activations = activations;
 	}
 
 	/** A layer over the int8 matrix {@code name} the loader quantizes, or {@code null} if it does not quantize. */
 	private static @Nullable DenseLayer quantized(WeightLoader w, String name, long out, long in,
 			@Nullable NDArray bias) {
 		LibtorchKernels kernels = w.int8Kernels();
-		return kernels == null ? null : new DenseLayer(w.loadQuantized(name, out, in), bias, kernels);
+		return kernels == null ? null
+				: new DenseLayer(w.loadQuantized(name, out, in), bias, kernels, w.int8Activations());
 	}
 
 	/**
@@ -85,7 +94,7 @@ public final class DenseLayer {
 		LibtorchKernels kernels = w.int8Kernels();
 		if (kernels != null) {
 			NDArray bias = withBias ? w.load(name + ".bias", out) : null;
-			return new DenseLayer(w.loadQuantized(name + ".weight", out, in), bias, kernels);
+			return new DenseLayer(w.loadQuantized(name + ".weight", out, in), bias, kernels, w.int8Activations());
 		}
 		if (w.matrixType() != w.computeType()) {
 			// Half-precision storage keeps [out, in]: its transposed products are 10-100x slower.
@@ -161,7 +170,7 @@ public final class DenseLayer {
 		NDList scales = new NDList(parts.length);
 		NDList biases = new NDList(parts.length);
 		for (DenseLayer part : parts) {
-			if (part.scales == null || part.kernels != parts[0].kernels) {
+			if (part.scales == null || part.kernels != parts[0].kernels || part.activations != parts[0].activations) {
 				throw new IllegalArgumentException("only int8 layers of one model fuse");
 			}
 			if ((part.bias == null) != (parts[0].bias == null)) {
@@ -178,12 +187,12 @@ public final class DenseLayer {
 		weights.close();
 		scales.close();
 		biases.close();
-		return new DenseLayer(fused, bias, java.util.Objects.requireNonNull(parts[0].kernels));
+		return new DenseLayer(fused, bias, java.util.Objects.requireNonNull(parts[0].kernels), parts[0].activations);
 	}
 
 	/** The layer as {@link LibtorchKernels#decoderStep} reads it: its weights as stored, no copies. */
 	public LibtorchKernels.Projection projection() {
-		return new LibtorchKernels.Projection(this.weight, this.scales, this.bias, this.transposed);
+		return new LibtorchKernels.Projection(this.weight, this.scales, this.bias, this.transposed, this.activations);
 	}
 
 	/** Output features. */
@@ -199,7 +208,8 @@ public final class DenseLayer {
 	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager, in {@code x}'s dtype. */
 	public NDArray apply(NDArray x) {
 		if (this.kernels != null) {
-			NDArray y = this.kernels.int8Linear(x, this.weight, java.util.Objects.requireNonNull(this.scales));
+			NDArray y = this.kernels.int8Linear(x, this.weight, java.util.Objects.requireNonNull(this.scales),
+					this.activations);
 			return this.bias == null ? y : y.add(this.bias);
 		}
 		if (this.weight.getDataType() != x.getDataType()) {

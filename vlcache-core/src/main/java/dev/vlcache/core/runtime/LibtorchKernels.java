@@ -34,7 +34,10 @@ import org.jspecify.annotations.Nullable;
  * One kernel is libtorch's weight-only int8 product {@code _weight_int8pack_mm}: on this project's CPU
  * (AVX-512 BF16 and VNNI) it multiplies bfloat16 activations by int8 weights with per-row scales at 17-31 GB/s of
  * weights for one row, and 6-7x faster than float32 at 8 rows (docs/benchmarks.md, "Int8 weights and fewer native
- * calls"). Its float32 path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16.
+ * calls"). Its float32 path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16. For
+ * {@code weights: int8-dynamic} a one-row product instead quantizes the row to int8 and calls {@code _int_mm}
+ * (oneDNN, int8 by int8 into int32), faster per byte for one row on 4096-wide matrices and slower for more rows
+ * (docs/benchmarks.md, "Int8 activations for one-row products").
  *
  * <p>
  * The other is one decoding step's attention for a whole batch ({@link #attend}): the operations the engine would
@@ -77,6 +80,16 @@ public final class LibtorchKernels implements AutoCloseable {
 			    else:
 			      y = torch._weight_int8pack_mm(rows.to(15), weight, scales.to(15)).to(x.dtype)
 			    return torch.reshape(y, shape[:-1] + [weight.size(0)])
+			  def int8_dynamic_linear(self: __torch__.Kernels, x: Tensor, weight: Tensor, scales: Tensor) -> Tensor:
+			    shape = x.size()
+			    rows = torch.reshape(x, [-1, shape[-1]])
+			    if x.is_cuda or rows.size(0) != 1:
+			      return self.int8_linear(x, weight, scales)
+			    x32 = rows.to(6)
+			    step = torch.div(torch.clamp(torch.amax(torch.abs(x32), [-1], True), 1e-30), 127.0)
+			    quantized = torch.round(torch.div(x32, step)).to(1)
+			    y = torch.mul(torch.mul(torch._int_mm(quantized, torch.t(weight)).to(6), step), scales)
+			    return torch.reshape(y.to(x.dtype), shape[:-1] + [weight.size(0)])
 			  def attend(self: __torch__.Kernels, queries: List[Tensor], keys: List[Tensor], values: List[Tensor]) -> Tensor:
 			    outputs : List[Tensor] = []
 			    for i in range(torch.len(queries)):
@@ -89,6 +102,8 @@ public final class LibtorchKernels implements AutoCloseable {
 			    has_bias = torch.numel(bias) > 0
 			    if kind == 2:
 			      y = self.int8_linear(x, weight, weights[3 + 3 * slot])
+			    elif kind == 3:
+			      y = self.int8_dynamic_linear(x, weight, weights[3 + 3 * slot])
 			    elif kind == 1:
 			      y = torch.matmul(x, weight)
 			    elif weight.dtype != x.dtype:
@@ -198,11 +213,23 @@ public final class LibtorchKernels implements AutoCloseable {
 	 * bfloat16 activations. The result has {@code x}'s dtype and belongs to {@code x}'s manager.
 	 */
 	public NDArray int8Linear(NDArray x, NDArray weight, NDArray scales) {
+		return int8Linear(x, weight, scales, Int8Activations.BFLOAT16);
+	}
+
+	/**
+	 * {@link #int8Linear(NDArray, NDArray, NDArray)} with the activations treated as {@code activations} says: with
+	 * {@link Int8Activations#DYNAMIC_INT8} a single row {@code x} [in] (any leading dimensions of size 1) is
+	 * quantized to int8 on its own scale {@code max |x| / 127} and multiplied int8 by int8, so that output
+	 * {@code o} is {@code sx * scales[o] * sum round(x / sx) weight[o]} (exact in int32); on a GPU, and for more
+	 * rows, the product is the weight-only one.
+	 */
+	public NDArray int8Linear(NDArray x, NDArray weight, NDArray scales, Int8Activations activations) {
 		if (weight.getDataType() != DataType.INT8 || scales.getDataType() != DataType.FLOAT32) {
 			throw new IllegalArgumentException("int8Linear takes an int8 matrix and float32 scales, not "
 					+ weight.getDataType() + " and " + scales.getDataType());
 		}
-		return run("int8_linear", x, weight, scales);
+		return run(activations == Int8Activations.DYNAMIC_INT8 ? "int8_dynamic_linear" : "int8_linear", x, weight,
+				scales);
 	}
 
 	/**
@@ -230,13 +257,23 @@ public final class LibtorchKernels implements AutoCloseable {
 	/**
 	 * One linear layer as {@link #decoderStep} multiplies by it: {@code weight} [out, in] in the activations' dtype
 	 * or a half precision (multiplied as {@code DenseLayer} does), [in, out] when {@code transposed}, or int8 with
-	 * per-row {@code scales}; {@code bias} [out] or {@code null}.
+	 * per-row {@code scales} and its products' {@code activations} (ignored for other weights); {@code bias} [out]
+	 * or {@code null}.
 	 */
-	public record Projection(NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias, boolean transposed) {
+	public record Projection(NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias, boolean transposed,
+			Int8Activations activations) {
+
+		/** A projection whose int8 products, if any, are weight-only. */
+		public Projection(NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias, boolean transposed) {
+			this(weight, scales, bias, transposed, Int8Activations.BFLOAT16);
+		}
 
 		/** The kind number the module's {@code linear} switches on. */
 		int kind() {
-			return this.scales != null ? 2 : this.transposed ? 1 : 0;
+			if (this.scales != null) {
+				return this.activations == Int8Activations.DYNAMIC_INT8 ? 3 : 2;
+			}
+			return this.transposed ? 1 : 0;
 		}
 
 	}

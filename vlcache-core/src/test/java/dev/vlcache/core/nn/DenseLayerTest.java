@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.vlcache.testsupport.SafetensorsWriter;
 import dev.vlcache.core.checkpoint.WeightIndex;
 import dev.vlcache.core.checkpoint.WeightLoader;
+import dev.vlcache.core.runtime.Int8Activations;
 import dev.vlcache.core.runtime.LibtorchKernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -206,6 +207,57 @@ class DenseLayerTest {
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> DenseLayer.fuseInt8(DenseLayer.keepingLayout(manager.ones(new Shape(2, 64))),
 						DenseLayer.keepingLayout(manager.ones(new Shape(2, 64)))))
+				.withMessageContaining("only int8 layers");
+		}
+	}
+
+	/**
+	 * {@code weights: int8-dynamic}: the loader's choice reaches every layer it quantizes, fused ones included, whose
+	 * one-row products are the kernel's dynamic ones (and its several-row products the weight-only ones); layers of
+	 * the two kinds do not fuse.
+	 */
+	@Test
+	void dynamicInt8LayersMultiplyOneRowWithQuantizedActivations(@TempDir Path dir) throws IOException {
+		SplittableRandom random = new SplittableRandom(17);
+		float[] a = new float[32 * 64];
+		float[] bias = new float[32];
+		for (int i = 0; i < a.length; i++) {
+			a[i] = (float) random.nextGaussian();
+		}
+		bias[3] = 0.5f;
+		String p = "language_model.model.layers.0.self_attn.";
+		SafetensorsWriter.write(dir.resolve("model.safetensors"),
+				List.of(new SafetensorsWriter.Tensor(p + "q_proj.weight", SafetensorsWriter.DType.F32, new long[] { 32, 64 }, a),
+						new SafetensorsWriter.Tensor(p + "q_proj.bias", SafetensorsWriter.DType.F32, new long[] { 32 }, bias)));
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			LibtorchKernels kernels = LibtorchKernels.load(manager);
+			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			loader.quantizeMatrices(kernels, Int8Activations.DYNAMIC_INT8);
+			String q = "text.layers.0.self_attn.q_proj";
+			DenseLayer layer = DenseLayer.load(loader, q, 32, 64, true);
+			LibtorchKernels.Projection projection = layer.projection();
+			assertThat(projection.activations()).isEqualTo(Int8Activations.DYNAMIC_INT8);
+			NDArray scales = java.util.Objects.requireNonNull(projection.scales());
+			NDArray b = java.util.Objects.requireNonNull(projection.bias());
+			NDArray row = manager.randomNormal(new Shape(1, 64));
+			NDArray rows = manager.randomNormal(new Shape(4, 64));
+			assertThat(layer.apply(row).toFloatArray()).containsExactly(kernels
+				.int8Linear(row, projection.weight(), scales, Int8Activations.DYNAMIC_INT8)
+				.add(b)
+				.toFloatArray());
+			assertThat(layer.apply(rows).toFloatArray()).containsExactly(
+					kernels.int8Linear(rows, projection.weight(), scales).add(b).toFloatArray());
+
+			DenseLayer fused = DenseLayer.fuseInt8(DenseLayer.load(loader, q, 32, 64, true),
+					DenseLayer.load(loader, q, 32, 64, true));
+			assertThat(fused.projection().activations()).isEqualTo(Int8Activations.DYNAMIC_INT8);
+			assertThat(fused.apply(row).get(":, :32").toFloatArray()).containsExactly(layer.apply(row).toFloatArray());
+
+			WeightLoader weightOnly = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			weightOnly.quantizeMatrices(kernels);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> DenseLayer.fuseInt8(DenseLayer.load(loader, q, 32, 64, true),
+						DenseLayer.load(weightOnly, q, 32, 64, true)))
 				.withMessageContaining("only int8 layers");
 		}
 	}

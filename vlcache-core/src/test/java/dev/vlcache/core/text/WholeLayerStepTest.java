@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * A decoding step as one libtorch call per layer ({@link LibtorchKernels#decoderStep}) computes what the engine's
  * operations one by one compute, bit for bit: logits and the keys and values written to every layer's cache, for a
  * batch of sequences of different lengths, on every fixture and weight storage (float32, float16 beside float32
- * activations, int8 fused projections).
+ * activations, int8 fused projections, int8 with dynamically quantized one-row products).
  */
 class WholeLayerStepTest {
 
@@ -40,7 +40,7 @@ class WholeLayerStepTest {
 	static Stream<Arguments> fixturesAndStorages() {
 		return Fixtures.folders()
 			.stream()
-			.flatMap(f -> Stream.of("float32", "float16", "int8")
+			.flatMap(f -> Stream.of("float32", "float16", "int8", "int8-dynamic")
 				.map(weights -> Arguments.of(f.getFileName().toString(), f, weights)));
 	}
 

@@ -45,6 +45,15 @@ class DemoModelAccuracyGuardTest {
 		guard(new ModelOptions("cpu", "float32").withWeights("int8"));
 	}
 
+	/**
+	 * {@code weights: int8-dynamic} (every decoding step's one-row products quantize the activations to int8 too)
+	 * is held to the same margin.
+	 */
+	@Test
+	void int8DynamicWeightsKeepTheEvaluatedAccuracyToo() throws Exception {
+		guard(new ModelOptions("cpu", "float32").withWeights("int8-dynamic"));
+	}
+
 	private static void guard(ModelOptions options) throws Exception {
 		Path csv = Paths.get(System.getProperty("vlcache.root", "..")).resolve("evaluation/accuracy.csv");
 		List<String> rows = Files.readAllLines(csv);
