@@ -15,8 +15,8 @@ public enum Int8Activations {
 	 * A product of one row (a decoding step of one sequence) quantizes that row to int8 as well, symmetric on its
 	 * own scale, and multiplies int8 by int8 into int32 ({@code _int_mm}, oneDNN's VNNI kernel): on this project's
 	 * CPU 1.3-1.6x faster per product than {@link #BFLOAT16} for one row of a 4096-wide matrix (about even on
-	 * 896-wide ones), but slower for two or more rows, so products
-	 * of several rows (prefill, batched steps) stay {@link #BFLOAT16} ({@code weights: int8-dynamic}).
+	 * 896-wide ones), but slower for two or more rows, so products of several rows (prefill, batched steps) stay
+	 * {@link #BFLOAT16} ({@code weights: int8-dynamic}).
 	 */
 	DYNAMIC_INT8
 
