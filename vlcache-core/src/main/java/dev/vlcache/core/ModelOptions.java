@@ -18,13 +18,16 @@ package dev.vlcache.core;
  */
 public record ModelOptions(String device, String dtype, int prefillChunkTokens, String weights) {
 
+	/** The values {@code weights} takes. */
+	private static final java.util.Set<String> WEIGHTS = java.util.Set.of("float32", "float16", "int8", "int8-dynamic");
+
 	public static final ModelOptions DEFAULT = new ModelOptions("auto", "auto", 0, "float32");
 
 	public ModelOptions {
 		if (prefillChunkTokens < 0) {
 			throw new IllegalArgumentException("prefill-chunk-tokens " + prefillChunkTokens + " is out of range; expected >= 0 (0 = automatic)");
 		}
-		if (!java.util.Set.of("float32", "float16", "int8", "int8-dynamic").contains(weights)) {
+		if (!WEIGHTS.contains(weights)) {
 			throw new IllegalArgumentException(
 					"weights '" + weights + "' is not valid; expected float32, float16, int8 or int8-dynamic");
 		}
