@@ -1,5 +1,9 @@
 package dev.vlcache.core.nn;
 
+import java.util.List;
+import java.util.Objects;
+
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -29,8 +33,9 @@ import dev.vlcache.core.runtime.LibtorchKernels;
  * then it keeps the [out, in] layout, whose float16 products are fast, and {@link #apply} multiplies few rows in
  * float16 and many against the matrix widened for the call ({@link #HALF_PRODUCT_ROWS}). Or it may be int8 with
  * a scale per row ({@link WeightLoader#quantizeMatrices}), [out, in], multiplied at any row count by libtorch's
- * weight-only int8 kernel ({@link LibtorchKernels#int8Linear}); with {@link Int8Activations#DYNAMIC_INT8} a
- * product of one row quantizes that row too and multiplies int8 by int8.
+ * weight-only int8 kernel ({@link LibtorchKernels#int8Linear}); with {@link Int8Activations#DYNAMIC_INT8} (on a
+ * CPU) the matrix is instead repacked for fbgemm as it is loaded, the int8 values freed unless the layer is also a
+ * lookup table, and its products quantize the activations too ({@link LibtorchKernels#dynamicInt8Linear}).
  */
 public final class DenseLayer {
 
@@ -45,45 +50,65 @@ public final class DenseLayer {
 	 */
 	public static final long HALF_PRODUCT_ROWS = 16;
 
-	private final NDArray weight;
+	/** The matrix as an array, or {@code null} when only its {@link #packed} form is kept. */
+	private final @Nullable NDArray weight;
 
 	private final @Nullable NDArray bias;
 
 	private final boolean transposed;
 
-	/** Per-row scales of an int8 weight, else {@code null}. */
+	/** Per-row scales of an int8 weight held as an array, else {@code null}. */
 	private final @Nullable NDArray scales;
+
+	/** The int8 matrix repacked for dynamically quantized products, else {@code null}. */
+	private final LibtorchKernels.@Nullable PackedInt8Matrix packed;
 
 	private final @Nullable LibtorchKernels kernels;
 
-	/** What an int8 weight's products do with their activations. */
-	private final Int8Activations activations;
+	private final long outputs;
 
 	private DenseLayer(NDArray weight, @Nullable NDArray bias, boolean transposed) {
 		this.weight = weight;
 		this.bias = bias;
 		this.transposed = transposed;
 		this.scales = null;
+		this.packed = null;
 		this.kernels = null;
-		this.activations = Int8Activations.BFLOAT16;
+		this.outputs = weight.getShape().get(transposed ? 1 : 0);
 	}
 
+	/**
+	 * An int8 layer: {@code multiplied} when products are taken with it, {@code lookedUp} when its rows are read
+	 * ({@link #rows}). A multiplied layer with dynamic activations on a CPU is packed, and its int8 values are
+	 * freed unless it is looked up as well.
+	 */
 	private DenseLayer(QuantizedMatrix weight, @Nullable NDArray bias, LibtorchKernels kernels,
-			Int8Activations activations) {
-		this.weight = weight.values();
+			Int8Activations activations, boolean multiplied, boolean lookedUp) {
 		this.bias = bias;
 		this.transposed = false;
-		this.scales = weight.scales();
 		this.kernels = kernels;
-		this.activations = activations;
+		this.outputs = weight.values().getShape().get(0);
+		boolean packs = multiplied && activations == Int8Activations.DYNAMIC_INT8
+				&& Device.Type.CPU.equals(weight.values().getDevice().getDeviceType());
+		this.packed = packs ? kernels.packInt8(weight.values(), weight.scales()) : null;
+		if (packs && !lookedUp) {
+			weight.values().close();
+			weight.scales().close();
+			this.weight = null;
+			this.scales = null;
+		}
+		else {
+			this.weight = weight.values();
+			this.scales = weight.scales();
+		}
 	}
 
 	/** A layer over the int8 matrix {@code name} the loader quantizes, or {@code null} if it does not quantize. */
-	private static @Nullable DenseLayer quantized(WeightLoader w, String name, long out, long in,
-			@Nullable NDArray bias) {
+	private static @Nullable DenseLayer quantized(WeightLoader w, String name, long out, long in, boolean multiplied,
+			boolean lookedUp) {
 		LibtorchKernels kernels = w.int8Kernels();
-		return kernels == null ? null
-				: new DenseLayer(w.loadQuantized(name, out, in), bias, kernels, w.int8Activations());
+		return kernels == null ? null : new DenseLayer(w.loadQuantized(name, out, in), null, kernels,
+				w.int8Activations(), multiplied, lookedUp);
 	}
 
 	/**
@@ -94,7 +119,8 @@ public final class DenseLayer {
 		LibtorchKernels kernels = w.int8Kernels();
 		if (kernels != null) {
 			NDArray bias = withBias ? w.load(name + ".bias", out) : null;
-			return new DenseLayer(w.loadQuantized(name + ".weight", out, in), bias, kernels, w.int8Activations());
+			return new DenseLayer(w.loadQuantized(name + ".weight", out, in), bias, kernels, w.int8Activations(), true,
+					false);
 		}
 		if (w.matrixType() != w.computeType()) {
 			// Half-precision storage keeps [out, in]: its transposed products are 10-100x slower.
@@ -112,7 +138,8 @@ public final class DenseLayer {
 	 * embedding table: {@link #rows} reads either layout).
 	 */
 	public static DenseLayer loadHead(WeightLoader w, String name, long out, long in) {
-		DenseLayer int8 = quantized(w, name, out, in, null);
+		// The head may be the embedding table too, so its int8 values stay beside a packed copy.
+		DenseLayer int8 = quantized(w, name, out, in, true, true);
 		if (int8 != null) {
 			return int8;
 		}
@@ -140,7 +167,7 @@ public final class DenseLayer {
 	 * storage, int8 included, and the checkpoint's layout.
 	 */
 	public static DenseLayer loadTable(WeightLoader w, String name, long out, long in) {
-		DenseLayer int8 = quantized(w, name, out, in, null);
+		DenseLayer int8 = quantized(w, name, out, in, false, true);
 		return int8 != null ? int8 : keepingLayout(w.loadMatrix(name, out, in));
 	}
 
@@ -152,52 +179,69 @@ public final class DenseLayer {
 		return new DenseLayer(weight, null, false);
 	}
 
-	/** Whether the weight is int8 with a scale per row. */
+	/** Whether the weight is int8 with a scale per row (as an array, packed, or both). */
 	public boolean isInt8() {
-		return this.scales != null;
+		return this.kernels != null;
 	}
 
 	/**
-	 * One int8 layer whose outputs are those of {@code parts} side by side, for projections of one input (q, k and
-	 * v; gate and up): the rows, scales and biases concatenated, so that each output is exactly what its own layer
-	 * gives (every row has its own scale), from one product instead of several. The parts are closed.
+	 * Loads the int8 matrices {@code names[i].weight} [outs[i], in] (and their biases when {@code withBias}) as one
+	 * layer whose outputs are theirs side by side, for projections of one input (q, k and v; gate and up): the rows,
+	 * scales and biases concatenated, so that each output is exactly what its own layer gives (every row has its
+	 * own scale), from one product instead of several. Packed once, whole, when the loader's products are dynamic.
+	 * @throws IllegalStateException if the loader does not quantize
 	 */
-	public static DenseLayer fuseInt8(DenseLayer... parts) {
-		if (parts.length < 2) {
-			throw new IllegalArgumentException("fusing needs at least two layers, got " + parts.length);
+	public static DenseLayer loadFusedInt8(WeightLoader w, List<String> names, long[] outs, long in,
+			boolean withBias) {
+		LibtorchKernels kernels = w.int8Kernels();
+		if (kernels == null) {
+			throw new IllegalStateException("only int8 matrices are fused: the loader does not quantize");
 		}
-		NDList weights = new NDList(parts.length);
-		NDList scales = new NDList(parts.length);
-		NDList biases = new NDList(parts.length);
-		for (DenseLayer part : parts) {
-			if (part.scales == null || part.kernels != parts[0].kernels || part.activations != parts[0].activations) {
-				throw new IllegalArgumentException("only int8 layers of one model fuse");
-			}
-			if ((part.bias == null) != (parts[0].bias == null)) {
-				throw new IllegalArgumentException("fused layers have a bias each or none");
-			}
-			weights.add(part.weight);
-			scales.add(part.scales);
-			if (part.bias != null) {
-				biases.add(part.bias);
-			}
+		if (names.size() < 2 || names.size() != outs.length) {
+			throw new IllegalArgumentException("fusing needs two or more names with an output size each, got "
+					+ names + " and " + outs.length + " sizes");
 		}
-		QuantizedMatrix fused = new QuantizedMatrix(NDArrays.concat(weights, 0), NDArrays.concat(scales, 0));
-		NDArray bias = biases.isEmpty() ? null : NDArrays.concat(biases, 0);
-		weights.close();
-		scales.close();
-		biases.close();
-		return new DenseLayer(fused, bias, java.util.Objects.requireNonNull(parts[0].kernels), parts[0].activations);
+		NDList values = new NDList(names.size());
+		NDList scales = new NDList(names.size());
+		NDList biases = new NDList(names.size());
+		try {
+			for (int i = 0; i < names.size(); i++) {
+				QuantizedMatrix part = w.loadQuantized(names.get(i) + ".weight", outs[i], in);
+				values.add(part.values());
+				scales.add(part.scales());
+				if (withBias) {
+					biases.add(w.load(names.get(i) + ".bias", outs[i]));
+				}
+			}
+			QuantizedMatrix fused = new QuantizedMatrix(NDArrays.concat(values, 0), NDArrays.concat(scales, 0));
+			NDArray bias = withBias ? NDArrays.concat(biases, 0) : null;
+			return new DenseLayer(fused, bias, kernels, w.int8Activations(), true, false);
+		}
+		finally {
+			values.close();
+			scales.close();
+			biases.close();
+		}
 	}
 
 	/** The layer as {@link LibtorchKernels#decoderStep} reads it: its weights as stored, no copies. */
 	public LibtorchKernels.Projection projection() {
-		return new LibtorchKernels.Projection(this.weight, this.scales, this.bias, this.transposed, this.activations);
+		LibtorchKernels.PackedInt8Matrix packed = this.packed;
+		if (packed != null) {
+			return new LibtorchKernels.Projection(packed, this.bias);
+		}
+		return new LibtorchKernels.Projection(Objects.requireNonNull(this.weight), this.scales, this.bias,
+				this.transposed);
 	}
 
 	/** Output features. */
 	public long outputs() {
-		return this.weight.getShape().get(this.transposed ? 1 : 0);
+		return this.outputs;
+	}
+
+	/** Whether its products quantize the activations ({@link Int8Activations#DYNAMIC_INT8} on a CPU). */
+	public boolean isPacked() {
+		return this.packed != null;
 	}
 
 	/** Whether the weight is stored [in, out]. */
@@ -207,18 +251,24 @@ public final class DenseLayer {
 
 	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager, in {@code x}'s dtype. */
 	public NDArray apply(NDArray x) {
-		if (this.kernels != null) {
-			NDArray y = this.kernels.int8Linear(x, this.weight, java.util.Objects.requireNonNull(this.scales),
-					this.activations);
+		LibtorchKernels kernels = this.kernels;
+		LibtorchKernels.PackedInt8Matrix packed = this.packed;
+		if (kernels != null && packed != null) {
+			NDArray y = kernels.dynamicInt8Linear(x, packed);
 			return this.bias == null ? y : y.add(this.bias);
 		}
-		if (this.weight.getDataType() != x.getDataType()) {
-			return applyMixed(x);
+		NDArray weight = Objects.requireNonNull(this.weight);
+		if (kernels != null) {
+			NDArray y = kernels.int8Linear(x, weight, Objects.requireNonNull(this.scales));
+			return this.bias == null ? y : y.add(this.bias);
+		}
+		if (weight.getDataType() != x.getDataType()) {
+			return applyMixed(x, weight);
 		}
 		if (!this.transposed) {
-			return Ops.linear(x, this.weight, this.bias);
+			return Ops.linear(x, weight, this.bias);
 		}
-		NDArray y = x.matMul(this.weight);
+		NDArray y = x.matMul(weight);
 		return this.bias == null ? y : y.add(this.bias);
 	}
 
@@ -226,15 +276,15 @@ public final class DenseLayer {
 	 * A weight stored in another dtype than the activation (float16 beside float32): few rows are multiplied in the
 	 * weight's dtype, many against the matrix widened for this call (freed with it).
 	 */
-	private NDArray applyMixed(NDArray x) {
+	private NDArray applyMixed(NDArray x, NDArray weight) {
 		DataType activation = x.getDataType();
 		long rows = x.getShape().size() / x.getShape().get(x.getShape().dimension() - 1);
 		NDArray y;
 		if (rows <= HALF_PRODUCT_ROWS) {
-			y = Ops.linear(x.toType(this.weight.getDataType(), false), this.weight, null).toType(activation, false);
+			y = Ops.linear(x.toType(weight.getDataType(), false), weight, null).toType(activation, false);
 		}
 		else {
-			NDArray wide = this.weight.toType(activation, true);
+			NDArray wide = weight.toType(activation, true);
 			// The widened copy was made in the model's manager: hand it to the request's at once.
 			wide.attach(x.getManager());
 			try {
@@ -252,15 +302,19 @@ public final class DenseLayer {
 	 * table, which a tied LM head shares, so that the table is stored once, in the layout the head reads fastest.
 	 */
 	public NDArray rows(NDManager scope, NDArray index) {
+		NDArray weight = this.weight;
+		if (weight == null) {
+			throw new IllegalStateException("a packed layer that is not a lookup table keeps no rows to look up");
+		}
 		if (this.scales != null) {
 			// int8 rows times their scales, float32.
-			NDArray values = this.weight.get(scope, new NDIndex("{}", index)).toType(DataType.FLOAT32, false);
+			NDArray values = weight.get(scope, new NDIndex("{}", index)).toType(DataType.FLOAT32, false);
 			return values.mul(this.scales.get(scope, new NDIndex("{}", index)).expandDims(1));
 		}
 		if (!this.transposed) {
-			return this.weight.get(scope, new NDIndex("{}", index));
+			return weight.get(scope, new NDIndex("{}", index));
 		}
-		return this.weight.get(scope, new NDIndex(":, {}", index)).transpose();
+		return weight.get(scope, new NDIndex(":, {}", index)).transpose();
 	}
 
 	/** An [in, out] contiguous copy of {@code weight} [out, in], in the same manager; {@code weight} is closed. */

@@ -1,7 +1,7 @@
 package dev.vlcache.core.runtime;
 
 /**
- * What an int8 matrix's product does with its activations ({@link LibtorchKernels#int8Linear}).
+ * What an int8 matrix's products do with their activations.
  */
 public enum Int8Activations {
 
@@ -12,11 +12,10 @@ public enum Int8Activations {
 	BFLOAT16,
 
 	/**
-	 * A product of one row (a decoding step of one sequence) quantizes that row to int8 as well, symmetric on its
-	 * own scale, and multiplies int8 by int8 into int32 ({@code _int_mm}, oneDNN's VNNI kernel): on this project's
-	 * CPU 1.3-1.6x faster per product than {@link #BFLOAT16} for one row of a 4096-wide matrix (about even on
-	 * 896-wide ones), but slower for two or more rows, so products of several rows (prefill, batched steps) stay
-	 * {@link #BFLOAT16} ({@code weights: int8-dynamic}).
+	 * Quantized too, as they arrive, by fbgemm's dynamically quantized product on matrices repacked for it at load
+	 * time ({@link LibtorchKernels#dynamicInt8Linear}), at any row count: on this project's CPU 1.0-1.9x faster than
+	 * {@link #BFLOAT16} for one row and about 5x for 64 (docs/benchmarks.md, "Int8 activations: fbgemm"). CPU only:
+	 * on a GPU the products stay {@link #BFLOAT16} ({@code weights: int8-dynamic}).
 	 */
 	DYNAMIC_INT8
 

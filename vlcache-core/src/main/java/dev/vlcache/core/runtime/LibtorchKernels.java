@@ -11,6 +11,7 @@ import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -80,30 +81,33 @@ public final class LibtorchKernels implements AutoCloseable {
 			    else:
 			      y = torch._weight_int8pack_mm(rows.to(15), weight, scales.to(15)).to(x.dtype)
 			    return torch.reshape(y, shape[:-1] + [weight.size(0)])
-			  def int8_dynamic_linear(self: __torch__.Kernels, x: Tensor, weight: Tensor, scales: Tensor) -> Tensor:
-			    shape = x.size()
-			    rows = torch.reshape(x, [-1, shape[-1]])
-			    if x.is_cuda or rows.size(0) != 1:
-			      return self.int8_linear(x, weight, scales)
-			    x32 = rows.to(6)
-			    step = torch.div(torch.clamp(torch.amax(torch.abs(x32), [-1], True), 1e-30), 127.0)
-			    quantized = torch.round(torch.div(x32, step)).to(1)
-			    y = torch.mul(torch.mul(torch._int_mm(quantized, torch.t(weight)).to(6), step), scales)
-			    return torch.reshape(y.to(x.dtype), shape[:-1] + [weight.size(0)])
+			  def pack_int8(self: __torch__.Kernels, weight: Tensor, scales: Tensor) -> __torch__.torch.classes.quantized.LinearPackedParamsBase:
+			    zero_points = torch.zeros([weight.size(0)], dtype=4)
+			    quantized = torch._make_per_channel_quantized_tensor(weight, scales.to(7), zero_points, 0)
+			    return ops.quantized.linear_prepack(quantized, None)
+			  def int8_dynamic_linear(self: __torch__.Kernels, x: Tensor, packed: __torch__.torch.classes.quantized.LinearPackedParamsBase, reduce_range: bool) -> Tensor:
+			    rows = torch.reshape(x, [-1, x.size(-1)]).to(6)
+			    if rows.size(0) == 1:
+			      y = ops.quantized.linear_dynamic(rows, packed, reduce_range)
+			    else:
+			      peak = torch.clamp(torch.amax(torch.abs(rows), [-1], True), 1e-30)
+			      y = torch.mul(ops.quantized.linear_dynamic(torch.div(rows, peak), packed, reduce_range), peak)
+			    return torch.reshape(y.to(x.dtype), x.size()[:-1] + [y.size(-1)])
 			  def attend(self: __torch__.Kernels, queries: List[Tensor], keys: List[Tensor], values: List[Tensor]) -> Tensor:
 			    outputs : List[Tensor] = []
 			    for i in range(torch.len(queries)):
 			      scores = torch.matmul(queries[i], torch.transpose(keys[i], 1, 2))
 			      outputs.append(torch.matmul(torch.softmax(scores, -1), values[i]))
 			    return torch.cat(outputs, 0)
-			  def linear(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], slot: int, kind: int) -> Tensor:
+			  def linear(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], packed: List[__torch__.torch.classes.quantized.LinearPackedParamsBase], layout: List[int], slot: int) -> Tensor:
+			    kind = layout[4 + slot]
 			    weight = weights[2 + 3 * slot]
 			    bias = weights[4 + 3 * slot]
 			    has_bias = torch.numel(bias) > 0
 			    if kind == 2:
 			      y = self.int8_linear(x, weight, weights[3 + 3 * slot])
 			    elif kind == 3:
-			      y = self.int8_dynamic_linear(x, weight, weights[3 + 3 * slot])
+			      y = self.int8_dynamic_linear(x, packed[slot], layout[11] == 1)
 			    elif kind == 1:
 			      y = torch.matmul(x, weight)
 			    elif weight.dtype != x.dtype:
@@ -130,6 +134,9 @@ public final class LibtorchKernels implements AutoCloseable {
 			    rotated = torch.cat([torch.neg(x2), x1], -1)
 			    return torch.add(torch.mul(x, cos), torch.mul(rotated, sin))
 			  def decoder_step(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], layout: List[int], scalars: List[float], cos: Tensor, sin: Tensor, keys: List[Tensor], values: List[Tensor], slots: List[int]) -> Tensor:
+			    packed : List[__torch__.torch.classes.quantized.LinearPackedParamsBase] = []
+			    return self.packed_decoder_step(x, weights, packed, layout, scalars, cos, sin, keys, values, slots)
+			  def packed_decoder_step(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], packed: List[__torch__.torch.classes.quantized.LinearPackedParamsBase], layout: List[int], scalars: List[float], cos: Tensor, sin: Tensor, keys: List[Tensor], values: List[Tensor], slots: List[int]) -> Tensor:
 			    heads = layout[0]
 			    kv_heads = layout[1]
 			    head_dim = layout[2]
@@ -137,14 +144,14 @@ public final class LibtorchKernels implements AutoCloseable {
 			    b = x.size(0)
 			    h = self.rms_norm(x, weights[0], scalars[0])
 			    if layout[5] < 0:
-			      qkv = torch.split_with_sizes(self.linear(h, weights, 0, layout[4]), [heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], -1)
+			      qkv = torch.split_with_sizes(self.linear(h, weights, packed, layout, 0), [heads * head_dim, kv_heads * head_dim, kv_heads * head_dim], -1)
 			      q = qkv[0]
 			      k = qkv[1]
 			      v = qkv[2]
 			    else:
-			      q = self.linear(h, weights, 0, layout[4])
-			      k = self.linear(h, weights, 1, layout[5])
-			      v = self.linear(h, weights, 2, layout[6])
+			      q = self.linear(h, weights, packed, layout, 0)
+			      k = self.linear(h, weights, packed, layout, 1)
+			      v = self.linear(h, weights, packed, layout, 2)
 			    q = torch.mul(self.rotate(torch.reshape(q, [b, heads, head_dim]), cos, sin), scalars[1])
 			    k = self.rotate(torch.reshape(k, [b, kv_heads, head_dim]), cos, sin)
 			    v = torch.reshape(v, [b, kv_heads, head_dim])
@@ -159,21 +166,29 @@ public final class LibtorchKernels implements AutoCloseable {
 			      scores = torch.matmul(torch.narrow(qs, 0, i * kv_heads, kv_heads), torch.transpose(held_keys, 1, 2))
 			      outputs.append(torch.matmul(torch.softmax(scores, -1), held_values))
 			    attn = torch.reshape(torch.cat(outputs, 0), [b, heads * head_dim])
-			    x = torch.add(x, self.linear(attn, weights, 3, layout[7]))
+			    x = torch.add(x, self.linear(attn, weights, packed, layout, 3))
 			    h = self.rms_norm(x, weights[1], scalars[0])
 			    if layout[9] < 0:
-			      gate_up = torch.split_with_sizes(self.linear(h, weights, 4, layout[8]), [inter, inter], -1)
+			      gate_up = torch.split_with_sizes(self.linear(h, weights, packed, layout, 4), [inter, inter], -1)
 			      gate = gate_up[0]
 			      up = gate_up[1]
 			    else:
-			      gate = self.linear(h, weights, 4, layout[8])
-			      up = self.linear(h, weights, 5, layout[9])
+			      gate = self.linear(h, weights, packed, layout, 4)
+			      up = self.linear(h, weights, packed, layout, 5)
 			    activated = torch.mul(gate, torch.sigmoid(gate))
-			    return torch.add(x, self.linear(torch.mul(activated, up), weights, 6, layout[10]))
+			    return torch.add(x, self.linear(torch.mul(activated, up), weights, packed, layout, 6))
 			""";
 
 	/** The pickled module object: an instance of {@code __torch__.Kernels} with {@code training = False}. */
 	private static final byte[] MODULE_OBJECT = pickledModule();
+
+	/**
+	 * Whether fbgemm's products quantize activations to 7 bits instead of 8 ({@link #dynamicInt8Linear}): without
+	 * VNNI its kernels sum pairs of 8-bit products in 16 bits, which can saturate (why PyTorch reduces the range by
+	 * default); with VNNI ({@code avx512_vnni} or {@code avx_vnni}) they accumulate in 32 bits.
+	 */
+	static final boolean REDUCED_RANGE = !CpuFlags.read().contains("avx512_vnni")
+			&& !CpuFlags.read().contains("avx_vnni");
 
 	private final PtSymbolBlock module;
 
@@ -213,23 +228,97 @@ public final class LibtorchKernels implements AutoCloseable {
 	 * bfloat16 activations. The result has {@code x}'s dtype and belongs to {@code x}'s manager.
 	 */
 	public NDArray int8Linear(NDArray x, NDArray weight, NDArray scales) {
-		return int8Linear(x, weight, scales, Int8Activations.BFLOAT16);
+		checkInt8(weight, scales);
+		return run("int8_linear", x, weight, scales);
 	}
 
 	/**
-	 * {@link #int8Linear(NDArray, NDArray, NDArray)} with the activations treated as {@code activations} says: with
-	 * {@link Int8Activations#DYNAMIC_INT8} a single row {@code x} [in] (any leading dimensions of size 1) is
-	 * quantized to int8 on its own scale {@code max |x| / 127} and multiplied int8 by int8, so that output
-	 * {@code o} is {@code sx * scales[o] * sum round(x / sx) weight[o]} (exact in int32); on a GPU, and for more
-	 * rows, the product is the weight-only one.
+	 * {@code weight} [out, in] (int8, row {@code o} standing for {@code weight[o] * scales[o]}) repacked for
+	 * fbgemm's dynamically quantized product ({@link #dynamicInt8Linear}): a copy as large as {@code weight}, which
+	 * the caller may then free. It belongs to {@code weight}'s manager. CPU only: libtorch has no such kernel for
+	 * GPUs.
 	 */
-	public NDArray int8Linear(NDArray x, NDArray weight, NDArray scales, Int8Activations activations) {
+	public PackedInt8Matrix packInt8(NDArray weight, NDArray scales) {
+		checkInt8(weight, scales);
+		if (!Device.Type.CPU.equals(weight.getDevice().getDeviceType())) {
+			throw new IllegalArgumentException("fbgemm packs CPU matrices only, not one on " + weight.getDevice());
+		}
+		IValue[] inputs = { IValue.from((PtNDArray) weight), IValue.from((PtNDArray) scales) };
+		IValue packed;
+		try {
+			packed = IValueUtils.runMethod(this.module, "pack_int8", inputs);
+		}
+		finally {
+			closeAll(inputs);
+		}
+		PackedInt8Matrix matrix = new PackedInt8Matrix(packed, weight.getShape().get(0), weight.getShape().get(1));
+		weight.getManager().attachInternal(NDManager.nextUid(), matrix);
+		return matrix;
+	}
+
+	/**
+	 * {@code x W^T} for {@code x} [..., in] (float32 or float16) and a packed int8 matrix, with the activations
+	 * quantized as they arrive (fbgemm's {@code quantized::linear_dynamic}): each row is divided by its largest
+	 * magnitude (one row needs no division), the rows are quantized together to unsigned 8 bits (7 on CPUs without
+	 * VNNI, whose 16-bit pair sums could saturate), multiplied into int32 and scaled back. The result has
+	 * {@code x}'s dtype and belongs to {@code x}'s manager.
+	 */
+	public NDArray dynamicInt8Linear(NDArray x, PackedInt8Matrix weight) {
+		if (x.getShape().get(x.getShape().dimension() - 1) != weight.inputs()) {
+			throw new IllegalArgumentException("a packed " + weight.outputs() + " x " + weight.inputs()
+					+ " matrix cannot multiply rows of " + x.getShape());
+		}
+		IValue[] inputs = { IValue.from((PtNDArray) x), weight.packed, IValue.from(REDUCED_RANGE) };
+		try (IValue out = IValueUtils.runMethod(this.module, "int8_dynamic_linear", inputs)) {
+			return out.toTensor((PtNDManager) x.getManager());
+		}
+		finally {
+			// The packed matrix stays for the next product.
+			inputs[0].close();
+			inputs[2].close();
+		}
+	}
+
+	private static void checkInt8(NDArray weight, NDArray scales) {
 		if (weight.getDataType() != DataType.INT8 || scales.getDataType() != DataType.FLOAT32) {
-			throw new IllegalArgumentException("int8Linear takes an int8 matrix and float32 scales, not "
+			throw new IllegalArgumentException("int8 products take an int8 matrix and float32 scales, not "
 					+ weight.getDataType() + " and " + scales.getDataType());
 		}
-		return run(activations == Int8Activations.DYNAMIC_INT8 ? "int8_dynamic_linear" : "int8_linear", x, weight,
-				scales);
+	}
+
+	/**
+	 * An int8 matrix [out, in] in fbgemm's packed layout, with its per-row scales: see {@link #packInt8}. Native
+	 * memory as large as the int8 matrix, freed by {@link #close} or with the manager that owns it.
+	 */
+	public static final class PackedInt8Matrix implements AutoCloseable {
+
+		private final IValue packed;
+
+		private final long outputs;
+
+		private final long inputs;
+
+		private PackedInt8Matrix(IValue packed, long outputs, long inputs) {
+			this.packed = packed;
+			this.outputs = outputs;
+			this.inputs = inputs;
+		}
+
+		/** Rows of the matrix: output features. */
+		public long outputs() {
+			return this.outputs;
+		}
+
+		/** Columns of the matrix: input features. */
+		public long inputs() {
+			return this.inputs;
+		}
+
+		@Override
+		public void close() {
+			this.packed.close();
+		}
+
 	}
 
 	/**
@@ -248,30 +337,42 @@ public final class LibtorchKernels implements AutoCloseable {
 			return out.toTensor((PtNDManager) queries.get(0).getManager());
 		}
 		finally {
-			for (IValue input : inputs) {
-				input.close();
-			}
+			closeAll(inputs);
 		}
 	}
 
 	/**
 	 * One linear layer as {@link #decoderStep} multiplies by it: {@code weight} [out, in] in the activations' dtype
-	 * or a half precision (multiplied as {@code DenseLayer} does), [in, out] when {@code transposed}, or int8 with
-	 * per-row {@code scales} and its products' {@code activations} (ignored for other weights); {@code bias} [out]
-	 * or {@code null}.
+	 * or a half precision (multiplied as {@code DenseLayer} does), [in, out] when {@code transposed}, int8 with
+	 * per-row {@code scales}, or {@code packed} for a dynamically quantized product ({@code weight} and
+	 * {@code scales} then {@code null}); {@code bias} [out] or {@code null}.
 	 */
-	public record Projection(NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias, boolean transposed,
-			Int8Activations activations) {
+	public record Projection(@Nullable NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias,
+			boolean transposed, @Nullable PackedInt8Matrix packed) {
 
-		/** A projection whose int8 products, if any, are weight-only. */
+		/** A projection of a matrix held as an array (not packed). */
 		public Projection(NDArray weight, @Nullable NDArray scales, @Nullable NDArray bias, boolean transposed) {
-			this(weight, scales, bias, transposed, Int8Activations.BFLOAT16);
+			this(weight, scales, bias, transposed, null);
+		}
+
+		/** A projection of a packed matrix. */
+		public Projection(PackedInt8Matrix packed, @Nullable NDArray bias) {
+			this(null, null, bias, false, packed);
+		}
+
+		public Projection {
+			if ((weight == null) == (packed == null)) {
+				throw new IllegalArgumentException("a projection has either a weight array or a packed matrix");
+			}
 		}
 
 		/** The kind number the module's {@code linear} switches on. */
 		int kind() {
+			if (this.packed != null) {
+				return 3;
+			}
 			if (this.scales != null) {
-				return this.activations == Int8Activations.DYNAMIC_INT8 ? 3 : 2;
+				return 2;
 			}
 			return this.transposed ? 1 : 0;
 		}
@@ -287,18 +388,26 @@ public final class LibtorchKernels implements AutoCloseable {
 
 		private final IValue weights;
 
+		/** The packed matrices of the slots, or {@code null} when no slot has one. */
+		private final @Nullable IValue packed;
+
 		private final IValue layout;
 
 		private final IValue scalars;
 
-		private DecoderBlock(IValue weights, IValue layout, IValue scalars) {
+		private DecoderBlock(IValue weights, @Nullable IValue packed, IValue layout, IValue scalars) {
 			this.weights = weights;
+			this.packed = packed;
 			this.layout = layout;
 			this.scalars = scalars;
 		}
 
 		@Override
 		public void close() {
+			// The packed matrices themselves stay with their layers: this closes only the list that refers to them.
+			if (this.packed != null) {
+				this.packed.close();
+			}
 			this.weights.close();
 			this.layout.close();
 			this.scalars.close();
@@ -328,19 +437,25 @@ public final class LibtorchKernels implements AutoCloseable {
 		PtNDArray[] weights = new PtNDArray[2 + 3 * projections.size()];
 		weights[0] = (PtNDArray) inputNorm;
 		weights[1] = (PtNDArray) postAttentionNorm;
-		long[] layout = new long[4 + projections.size()];
+		// A packed matrix per slot; slots without one point at the first, which their kind never reads.
+		IValue[] packed = new IValue[projections.size()];
+		long[] layout = new long[5 + projections.size()];
 		layout[0] = heads;
 		layout[1] = kvHeads;
 		layout[2] = headDim;
 		layout[3] = intermediate;
 		for (int i = 0; i < projections.size(); i++) {
 			Projection p = projections.get(i);
-			weights[2 + 3 * i] = (PtNDArray) (p == null ? empty : p.weight());
+			weights[2 + 3 * i] = (PtNDArray) (p == null || p.weight() == null ? empty : p.weight());
 			weights[3 + 3 * i] = (PtNDArray) (p == null || p.scales() == null ? empty : p.scales());
 			weights[4 + 3 * i] = (PtNDArray) (p == null || p.bias() == null ? empty : p.bias());
 			layout[4 + i] = p == null ? -1 : p.kind();
+			PackedInt8Matrix matrix = p == null ? null : p.packed();
+			packed[i] = matrix == null ? null : matrix.packed;
 		}
-		DecoderBlock block = new DecoderBlock(IValue.listFrom(weights), IValue.listFrom(layout),
+		layout[4 + projections.size()] = REDUCED_RANGE ? 1 : 0;
+		IValue packedList = packedList(packed);
+		DecoderBlock block = new DecoderBlock(IValue.listFrom(weights), packedList, IValue.listFrom(layout),
 				IValue.listFrom(eps, 1.0 / Math.sqrt(headDim)));
 		owner.attachInternal(NDManager.nextUid(), block);
 		return block;
@@ -361,27 +476,53 @@ public final class LibtorchKernels implements AutoCloseable {
 			throw new IllegalArgumentException("a decoder step needs a key store, value store and slot per sequence; "
 					+ "got " + keyStorage.size() + ", " + valueStorage.size() + ", " + slots.length + " for " + b);
 		}
-		IValue[] inputs = new IValue[9];
+		// The block's values (inputs 1 to 4) stay for the next step; the others are this step's.
+		IValue[] own = new IValue[6];
 		try {
-			inputs[0] = IValue.from((PtNDArray) x);
-			inputs[4] = IValue.from((PtNDArray) cos);
-			inputs[5] = IValue.from((PtNDArray) sin);
-			inputs[6] = list(keyStorage);
-			inputs[7] = list(valueStorage);
-			inputs[8] = IValue.listFrom(slots);
-			inputs[1] = block.weights;
-			inputs[2] = block.layout;
-			inputs[3] = block.scalars;
-			try (IValue out = IValueUtils.runMethod(this.module, "decoder_step", inputs)) {
+			own[0] = IValue.from((PtNDArray) x);
+			own[1] = IValue.from((PtNDArray) cos);
+			own[2] = IValue.from((PtNDArray) sin);
+			own[3] = list(keyStorage);
+			own[4] = list(valueStorage);
+			own[5] = IValue.listFrom(slots);
+			IValue[] inputs = block.packed == null
+					? new IValue[] { own[0], block.weights, block.layout, block.scalars, own[1], own[2], own[3], own[4],
+							own[5] }
+					: new IValue[] { own[0], block.weights, block.packed, block.layout, block.scalars, own[1], own[2],
+							own[3], own[4], own[5] };
+			String method = block.packed == null ? "decoder_step" : "packed_decoder_step";
+			try (IValue out = IValueUtils.runMethod(this.module, method, inputs)) {
 				return out.toTensor((PtNDManager) x.getManager());
 			}
 		}
 		finally {
-			// The block's values stay for the next step.
-			for (int i : new int[] { 0, 4, 5, 6, 7, 8 }) {
-				if (inputs[i] != null) {
-					inputs[i].close();
-				}
+			closeAll(own);
+		}
+	}
+
+	/**
+	 * The module's list of packed matrices, one per slot: a slot without one repeats another slot's (its kind never
+	 * reads it); {@code null} when no slot has one (DJL makes no empty list of objects).
+	 */
+	private static @Nullable IValue packedList(@Nullable IValue[] slots) {
+		IValue any = null;
+		for (IValue slot : slots) {
+			any = any == null ? slot : any;
+		}
+		if (any == null) {
+			return null;
+		}
+		IValue[] filled = new IValue[slots.length];
+		for (int i = 0; i < slots.length; i++) {
+			filled[i] = slots[i] == null ? any : slots[i];
+		}
+		return IValue.listFrom(filled);
+	}
+
+	private static void closeAll(@Nullable IValue[] values) {
+		for (IValue value : values) {
+			if (value != null) {
+				value.close();
 			}
 		}
 	}
@@ -406,11 +547,7 @@ public final class LibtorchKernels implements AutoCloseable {
 			}
 		}
 		finally {
-			for (IValue input : inputs) {
-				if (input != null) {
-					input.close();
-				}
-			}
+			closeAll(inputs);
 		}
 	}
 

@@ -72,12 +72,10 @@ final class DecoderLayer {
 		long f = c.intermediateSize();
 		this.inputNorm = w.load(p + "input_layernorm.weight", d);
 		this.postAttentionNorm = w.load(p + "post_attention_layernorm.weight", d);
-		this.qkv = new Projections(DenseLayer.load(w, p + "self_attn.q_proj", qOut, d, c.attentionBias()),
-				DenseLayer.load(w, p + "self_attn.k_proj", kvOut, d, c.attentionBias()),
-				DenseLayer.load(w, p + "self_attn.v_proj", kvOut, d, c.attentionBias()));
+		this.qkv = Projections.load(w, d, c.attentionBias(),
+				List.of(p + "self_attn.q_proj", p + "self_attn.k_proj", p + "self_attn.v_proj"), qOut, kvOut, kvOut);
 		this.o = DenseLayer.load(w, p + "self_attn.o_proj", d, qOut, c.outputBias());
-		this.gateUp = new Projections(DenseLayer.load(w, p + "mlp.gate_proj", f, d, c.mlpBias()),
-				DenseLayer.load(w, p + "mlp.up_proj", f, d, c.mlpBias()));
+		this.gateUp = Projections.load(w, d, c.mlpBias(), List.of(p + "mlp.gate_proj", p + "mlp.up_proj"), f, f);
 		this.down = DenseLayer.load(w, p + "mlp.down_proj", d, f, c.mlpBias());
 		this.block = kernels != null && isSilu(c.hiddenAct()) ? kernels.decoderBlock(this.inputNorm,
 				this.postAttentionNorm, projections(), c.numHeads(), c.numKvHeads(), c.headDim(), (int) f,

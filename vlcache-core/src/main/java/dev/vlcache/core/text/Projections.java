@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.vlcache.core.checkpoint.WeightLoader;
 import dev.vlcache.core.nn.DenseLayer;
 import dev.vlcache.core.runtime.LibtorchKernels;
 
@@ -27,22 +28,31 @@ final class Projections {
 	/** Where the fused output splits: the cumulative output sizes of all parts but the last. */
 	private final long[] splits;
 
-	Projections(DenseLayer... parts) {
-		if (parts[0].isInt8()) {
-			this.splits = new long[parts.length - 1];
+	private Projections(DenseLayer[] separate, @Nullable DenseLayer fused, long[] splits) {
+		this.separate = separate;
+		this.fused = fused;
+		this.splits = splits;
+	}
+
+	/**
+	 * Loads {@code names[i]} [outs[i], in] (each with its bias when {@code withBias}): fused into one int8 layer
+	 * when the loader quantizes ({@link DenseLayer#loadFusedInt8}), else a layer each.
+	 */
+	static Projections load(WeightLoader w, long in, boolean withBias, List<String> names, long... outs) {
+		if (w.int8Kernels() != null) {
+			long[] splits = new long[outs.length - 1];
 			long end = 0;
-			for (int i = 0; i < parts.length - 1; i++) {
-				end += parts[i].outputs();
-				this.splits[i] = end;
+			for (int i = 0; i < splits.length; i++) {
+				end += outs[i];
+				splits[i] = end;
 			}
-			this.fused = DenseLayer.fuseInt8(parts);
-			this.separate = new DenseLayer[0];
+			return new Projections(new DenseLayer[0], DenseLayer.loadFusedInt8(w, names, outs, in, withBias), splits);
 		}
-		else {
-			this.splits = new long[0];
-			this.fused = null;
-			this.separate = parts;
+		DenseLayer[] separate = new DenseLayer[names.size()];
+		for (int i = 0; i < separate.length; i++) {
+			separate[i] = DenseLayer.load(w, names.get(i), outs[i], in, withBias);
 		}
+		return new Projections(separate, null, new long[0]);
 	}
 
 	/**

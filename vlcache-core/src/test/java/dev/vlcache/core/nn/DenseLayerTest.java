@@ -24,6 +24,7 @@ import dev.vlcache.core.runtime.LibtorchKernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
 import static org.assertj.core.api.Assertions.within;
 
 class DenseLayerTest {
@@ -198,26 +199,26 @@ class DenseLayerTest {
 			NDArray x = manager.randomNormal(new Shape(5, 64));
 			float[] separateQ = DenseLayer.load(loader, q, 24, 64, false).apply(x).toFloatArray();
 			float[] separateK = DenseLayer.load(loader, k, 8, 64, false).apply(x).toFloatArray();
-			DenseLayer fused = DenseLayer.fuseInt8(DenseLayer.load(loader, q, 24, 64, false),
-					DenseLayer.load(loader, k, 8, 64, false));
+			DenseLayer fused = DenseLayer.loadFusedInt8(loader, List.of(q, k), new long[] { 24, 8 }, 64, false);
 			assertThat(fused.outputs()).isEqualTo(32);
 			NDArray y = fused.apply(x);
 			assertThat(y.get(":, :24").toFloatArray()).containsExactly(separateQ);
 			assertThat(y.get(":, 24:").toFloatArray()).containsExactly(separateK);
-			assertThatIllegalArgumentException()
-				.isThrownBy(() -> DenseLayer.fuseInt8(DenseLayer.keepingLayout(manager.ones(new Shape(2, 64))),
-						DenseLayer.keepingLayout(manager.ones(new Shape(2, 64)))))
-				.withMessageContaining("only int8 layers");
+			WeightLoader plain = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			assertThatIllegalStateException()
+				.isThrownBy(() -> DenseLayer.loadFusedInt8(plain, List.of(q, k), new long[] { 24, 8 }, 64, false))
+				.withMessageContaining("does not quantize");
 		}
 	}
 
 	/**
-	 * {@code weights: int8-dynamic}: the loader's choice reaches every layer it quantizes, fused ones included, whose
-	 * one-row products are the kernel's dynamic ones (and its several-row products the weight-only ones); layers of
-	 * the two kinds do not fuse.
+	 * {@code weights: int8-dynamic}: the loader's choice reaches every layer it quantizes, fused ones included:
+	 * their matrices are packed and multiplied by the dynamically quantized kernel at any row count (not the
+	 * weight-only one), a packed layer keeps no int8 array unless it may be looked up (an LM head may be the
+	 * embedding table), and a lookup table is not packed.
 	 */
 	@Test
-	void dynamicInt8LayersMultiplyOneRowWithQuantizedActivations(@TempDir Path dir) throws IOException {
+	void dynamicInt8LayersArePackedAndQuantizeTheirActivations(@TempDir Path dir) throws IOException {
 		SplittableRandom random = new SplittableRandom(17);
 		float[] a = new float[32 * 64];
 		float[] bias = new float[32];
@@ -233,32 +234,39 @@ class DenseLayerTest {
 			LibtorchKernels kernels = LibtorchKernels.load(manager);
 			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
 			loader.quantizeMatrices(kernels, Int8Activations.DYNAMIC_INT8);
+			WeightLoader weightOnly = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			weightOnly.quantizeMatrices(kernels);
 			String q = "text.layers.0.self_attn.q_proj";
 			DenseLayer layer = DenseLayer.load(loader, q, 32, 64, true);
+			assertThat(layer.isPacked()).isTrue();
+			assertThat(layer.isInt8()).isTrue();
+			assertThat(layer.outputs()).isEqualTo(32);
 			LibtorchKernels.Projection projection = layer.projection();
-			assertThat(projection.activations()).isEqualTo(Int8Activations.DYNAMIC_INT8);
-			NDArray scales = java.util.Objects.requireNonNull(projection.scales());
+			assertThat(projection.weight()).isNull();
+			LibtorchKernels.PackedInt8Matrix packed = java.util.Objects.requireNonNull(projection.packed());
 			NDArray b = java.util.Objects.requireNonNull(projection.bias());
 			NDArray row = manager.randomNormal(new Shape(1, 64));
 			NDArray rows = manager.randomNormal(new Shape(4, 64));
-			assertThat(layer.apply(row).toFloatArray()).containsExactly(kernels
-				.int8Linear(row, projection.weight(), scales, Int8Activations.DYNAMIC_INT8)
-				.add(b)
-				.toFloatArray());
-			assertThat(layer.apply(rows).toFloatArray()).containsExactly(
-					kernels.int8Linear(rows, projection.weight(), scales).add(b).toFloatArray());
+			assertThat(layer.apply(row).toFloatArray())
+				.containsExactly(kernels.dynamicInt8Linear(row, packed).add(b).toFloatArray());
+			assertThat(layer.apply(rows).toFloatArray())
+				.containsExactly(kernels.dynamicInt8Linear(rows, packed).add(b).toFloatArray());
+			DenseLayer bfloat16 = DenseLayer.load(weightOnly, q, 32, 64, true);
+			assertThat(bfloat16.isPacked()).isFalse();
+			assertThat(layer.apply(rows).toFloatArray()).isNotEqualTo(bfloat16.apply(rows).toFloatArray());
+			NDArray token = manager.create(new int[] { 3 });
+			assertThatIllegalStateException().isThrownBy(() -> layer.rows(manager, token))
+				.withMessageContaining("keeps no rows");
 
-			DenseLayer fused = DenseLayer.fuseInt8(DenseLayer.load(loader, q, 32, 64, true),
-					DenseLayer.load(loader, q, 32, 64, true));
-			assertThat(fused.projection().activations()).isEqualTo(Int8Activations.DYNAMIC_INT8);
+			DenseLayer fused = DenseLayer.loadFusedInt8(loader, List.of(q, q), new long[] { 32, 32 }, 64, true);
+			assertThat(fused.isPacked()).isTrue();
 			assertThat(fused.apply(row).get(":, :32").toFloatArray()).containsExactly(layer.apply(row).toFloatArray());
 
-			WeightLoader weightOnly = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
-			weightOnly.quantizeMatrices(kernels);
-			assertThatIllegalArgumentException()
-				.isThrownBy(() -> DenseLayer.fuseInt8(DenseLayer.load(loader, q, 32, 64, true),
-						DenseLayer.load(weightOnly, q, 32, 64, true)))
-				.withMessageContaining("only int8 layers");
+			DenseLayer head = DenseLayer.loadHead(loader, q + ".weight", 32, 64);
+			DenseLayer table = DenseLayer.loadTable(loader, q + ".weight", 32, 64);
+			assertThat(head.isPacked()).isTrue();
+			assertThat(table.isPacked()).isFalse();
+			assertThat(head.rows(manager, token).toFloatArray()).containsExactly(table.rows(manager, token).toFloatArray());
 		}
 	}
 

@@ -18,19 +18,16 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 class LibtorchKernelsTest {
 
 	/**
-	 * A batch's attention in one call gives what DJL's operations give per sequence, bit for bit, on caches of
-	 * different lengths read as views of larger storage (as {@code LayerKvCache} hands them out).
-	 */
-	/**
-	 * {@code weights: int8-dynamic}: a one-row product is exactly its quantized product, computed here in float32
-	 * as the kernel states it: step {@code sx = max |x| / 127}, {@code q = round(x / sx)} (half to even), the int32
-	 * sum of {@code q * w[o]}, then {@code * sx * s[o]}; an all-zero row gives zeros; products of several rows are
-	 * the weight-only ones, bit for bit.
+	 * {@code weights: int8-dynamic}: fbgemm's product of a packed matrix stays within what quantizing the
+	 * activations may cost, computed here in double from the int8 values and scales: each input moves by at most
+	 * half a quantization step, a step being at most {@code 2 max|row| / 255} (127 with the reduced range). Rows of
+	 * magnitudes 1, 1000 and 0.001 in one call keep that bound each, which only the per-row division gives; a zero
+	 * row gives zeros.
 	 */
 	@Test
-	void aDynamicInt8ProductOfOneRowIsExactlyItsQuantizedProduct() {
+	void aDynamicInt8ProductStaysWithinItsActivationQuantizationStep() {
 		int out = 24;
-		int in = 72; // not a multiple of 16: the int8 x int8 kernel has no such limit
+		int in = 72; // not a multiple of 16
 		java.util.SplittableRandom random = new java.util.SplittableRandom(5);
 		byte[] w = new byte[out * in];
 		float[] scales = new float[out];
@@ -40,43 +37,55 @@ class LibtorchKernelsTest {
 		for (int o = 0; o < out; o++) {
 			scales[o] = (float) (0.001 + random.nextDouble() * 0.01);
 		}
-		float[] x = new float[in];
-		for (int i = 0; i < in; i++) {
-			x[i] = (float) random.nextGaussian() * (i == 7 ? 30 : 1); // one outlier sets the step
+		double[] magnitudes = { 1, 1000, 0.001 };
+		float[] x = new float[magnitudes.length * in];
+		for (int i = 0; i < x.length; i++) {
+			x[i] = (float) (random.nextGaussian() * magnitudes[i / in]);
 		}
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			LibtorchKernels kernels = LibtorchKernels.load(manager);
 			NDArray weight = manager.create(java.nio.ByteBuffer.wrap(w), new Shape(out, in), DataType.INT8);
-			NDArray s = manager.create(scales);
-			float max = 0;
-			for (float v : x) {
-				max = Math.max(max, Math.abs(v));
-			}
-			float step = max / 127f;
-			float[] expected = new float[out];
-			for (int o = 0; o < out; o++) {
-				int acc = 0;
+			LibtorchKernels.PackedInt8Matrix packed = kernels.packInt8(weight, manager.create(scales));
+			assertThat(packed.outputs()).isEqualTo(out);
+			assertThat(packed.inputs()).isEqualTo(in);
+
+			float[] several = kernels.dynamicInt8Linear(manager.create(x, new Shape(1, 3, in)), packed).toFloatArray();
+			float[] single = kernels.dynamicInt8Linear(manager.create(java.util.Arrays.copyOfRange(x, in, 2 * in),
+					new Shape(1, in)), packed).toFloatArray();
+			double levels = LibtorchKernels.REDUCED_RANGE ? 127 : 255;
+			for (int r = 0; r < magnitudes.length; r++) {
+				double peak = 0;
 				for (int i = 0; i < in; i++) {
-					acc += (int) Math.rint(x[i] / step) * w[o * in + i];
+					peak = Math.max(peak, Math.abs(x[r * in + i]));
 				}
-				expected[o] = (float) acc * step * scales[o];
+				for (int o = 0; o < out; o++) {
+					double exact = 0;
+					double weights = 0;
+					for (int i = 0; i < in; i++) {
+						exact += (double) x[r * in + i] * w[o * in + i] * scales[o];
+						weights += Math.abs(w[o * in + i] * scales[o]);
+					}
+					double bound = 0.5 * (2 * peak / levels) * weights * 1.01 + 1e-5 * Math.abs(exact);
+					assertThat((double) several[r * out + o]).as("row %d output %d", r, o).isCloseTo(exact,
+							org.assertj.core.data.Offset.offset(bound));
+					if (r == 1) {
+						assertThat((double) single[o]).isCloseTo(exact, org.assertj.core.data.Offset.offset(bound));
+					}
+				}
 			}
-			NDArray row = manager.create(x, new Shape(1, 1, in));
-			NDArray y = kernels.int8Linear(row, weight, s, Int8Activations.DYNAMIC_INT8);
-			assertThat(y.getShape()).isEqualTo(new Shape(1, 1, out));
-			assertThat(y.toFloatArray()).containsExactly(expected);
-			// Not what the weight-only product gives: the activations really are int8.
-			assertThat(kernels.int8Linear(row, weight, s).toFloatArray()).isNotEqualTo(expected);
 
-			assertThat(kernels.int8Linear(manager.zeros(new Shape(1, in)), weight, s, Int8Activations.DYNAMIC_INT8)
-				.toFloatArray()).containsOnly(0f);
-
-			NDArray rows = manager.randomNormal(new Shape(3, in));
-			assertThat(kernels.int8Linear(rows, weight, s, Int8Activations.DYNAMIC_INT8).toFloatArray())
-				.containsExactly(kernels.int8Linear(rows, weight, s).toFloatArray());
+			assertThat(kernels.dynamicInt8Linear(manager.zeros(new Shape(1, in)), packed).toFloatArray())
+				.containsOnly(0f);
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> kernels.dynamicInt8Linear(manager.zeros(new Shape(1, in + 1)), packed))
+				.withMessageContaining("24 x 72");
 		}
 	}
 
+	/**
+	 * A batch's attention in one call gives what DJL's operations give per sequence, bit for bit, on caches of
+	 * different lengths read as views of larger storage (as {@code LayerKvCache} hands them out).
+	 */
 	@Test
 	void batchedAttentionEqualsTheOperationsOneByOne() {
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
