@@ -36,9 +36,10 @@ import org.jspecify.annotations.Nullable;
  * (AVX-512 BF16 and VNNI) it multiplies bfloat16 activations by int8 weights with per-row scales at 17-31 GB/s of
  * weights for one row, and 6-7x faster than float32 at 8 rows (docs/benchmarks.md, "Int8 weights and fewer native
  * calls"). Its float32 path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16. For
- * {@code weights: int8-dynamic} a one-row product instead quantizes the row to int8 and calls {@code _int_mm}
- * (oneDNN, int8 by int8 into int32), faster per byte for one row on 4096-wide matrices and slower for more rows
- * (docs/benchmarks.md, "Int8 activations for one-row products").
+ * {@code weights: int8-dynamic} the matrices are instead repacked for fbgemm ({@link #packInt8}) and multiplied by
+ * its dynamically quantized product, which quantizes the activations too ({@link #dynamicInt8Linear}): as fast or
+ * faster for one row, 1.9x on the 151936-row LM head, about 5x at 64 rows (docs/benchmarks.md, "Int8 activations:
+ * fbgemm"). fbgemm's packed matrices are custom-class objects that stay inside libtorch; DJL only holds them.
  *
  * <p>
  * The other is one decoding step's attention for a whole batch ({@link #attend}): the operations the engine would
