@@ -134,12 +134,12 @@ public final class DenseLayer {
 	}
 
 	/**
-	 * Loads an LM head without bias, {@code name} [out, in], transposed whatever its size (it may also be the
-	 * embedding table: {@link #rows} reads either layout).
+	 * Loads an LM head without bias, {@code name} [out, in], transposed whatever its size; {@code alsoTable} when
+	 * it is the embedding table too (tied), whose rows are then looked up ({@link #rows} reads either layout), so
+	 * that a packed head keeps its int8 values as well.
 	 */
-	public static DenseLayer loadHead(WeightLoader w, String name, long out, long in) {
-		// The head may be the embedding table too, so its int8 values stay beside a packed copy.
-		DenseLayer int8 = quantized(w, name, out, in, true, true);
+	public static DenseLayer loadHead(WeightLoader w, String name, long out, long in, boolean alsoTable) {
+		DenseLayer int8 = quantized(w, name, out, in, true, alsoTable);
 		if (int8 != null) {
 			return int8;
 		}

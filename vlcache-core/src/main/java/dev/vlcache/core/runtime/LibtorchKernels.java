@@ -12,6 +12,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -248,6 +249,11 @@ public final class LibtorchKernels implements AutoCloseable {
 		IValue packed;
 		try {
 			packed = IValueUtils.runMethod(this.module, "pack_int8", inputs);
+		}
+		catch (EngineException ex) {
+			throw new IllegalStateException("this libtorch build cannot pack int8 matrices for dynamically quantized "
+					+ "products (weights: int8-dynamic); weights: int8 needs no quantized engine: " + ex.getMessage(),
+					ex);
 		}
 		finally {
 			closeAll(inputs);

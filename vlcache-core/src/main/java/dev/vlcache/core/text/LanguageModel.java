@@ -74,13 +74,13 @@ public final class LanguageModel {
 					+ w.index().folder() + " and tie_word_embeddings is false");
 		}
 		// Tied: one transposed table serves as LM head and (by columns) as embeddings, stored once.
-		this.embedTokens = tied ? DenseLayer.loadHead(w, "text.embed_tokens.weight", v, d)
+		this.embedTokens = tied ? DenseLayer.loadHead(w, "text.embed_tokens.weight", v, d, true)
 				: DenseLayer.loadTable(w, "text.embed_tokens.weight", v, d);
 		for (int i = 0; i < c.numLayers(); i++) {
 			this.layers.add(new DecoderLayer(w, c, i, kernels));
 		}
 		this.finalNorm = w.load("text.norm.weight", d);
-		this.lmHead = tied ? this.embedTokens : DenseLayer.loadHead(w, "lm_head.weight", v, d);
+		this.lmHead = tied ? this.embedTokens : DenseLayer.loadHead(w, "lm_head.weight", v, d, false);
 		this.rope = new RotaryEmbedding(c);
 	}
 

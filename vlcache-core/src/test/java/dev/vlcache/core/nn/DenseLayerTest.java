@@ -214,7 +214,7 @@ class DenseLayerTest {
 	/**
 	 * {@code weights: int8-dynamic}: the loader's choice reaches every layer it quantizes, fused ones included:
 	 * their matrices are packed and multiplied by the dynamically quantized kernel at any row count (not the
-	 * weight-only one), a packed layer keeps no int8 array unless it may be looked up (an LM head may be the
+	 * weight-only one), a packed layer keeps no int8 array unless it is looked up too (an LM head tied to the
 	 * embedding table), and a lookup table is not packed.
 	 */
 	@Test
@@ -262,11 +262,15 @@ class DenseLayerTest {
 			assertThat(fused.isPacked()).isTrue();
 			assertThat(fused.apply(row).get(":, :32").toFloatArray()).containsExactly(layer.apply(row).toFloatArray());
 
-			DenseLayer head = DenseLayer.loadHead(loader, q + ".weight", 32, 64);
+			DenseLayer tiedHead = DenseLayer.loadHead(loader, q + ".weight", 32, 64, true);
+			DenseLayer head = DenseLayer.loadHead(loader, q + ".weight", 32, 64, false);
 			DenseLayer table = DenseLayer.loadTable(loader, q + ".weight", 32, 64);
+			assertThat(tiedHead.isPacked()).isTrue();
 			assertThat(head.isPacked()).isTrue();
 			assertThat(table.isPacked()).isFalse();
-			assertThat(head.rows(manager, token).toFloatArray()).containsExactly(table.rows(manager, token).toFloatArray());
+			assertThat(tiedHead.rows(manager, token).toFloatArray())
+				.containsExactly(table.rows(manager, token).toFloatArray());
+			assertThatIllegalStateException().isThrownBy(() -> head.rows(manager, token));
 		}
 	}
 
