@@ -123,6 +123,7 @@ public final class BatchingBenchmark {
 			.option("budget", "BYTES", "the fixed KV budget of the capacity part (default 2 GiB)")
 			.option("reserve", "N", "tokens each request reserves for its answer in the capacity part (default 64)")
 			.option("arrival-shape", "NAME", "shape of the time-to-first-token part, or none (default qwen2-0.5b)")
+			.option("weights", "T", "float32, float16, int8 or int8-dynamic: how the decoder's matrices are stored (default float32)")
 			.option("out", "DIR", "where batching.md, .csv and .png go (default benchmarks/batching)")
 			.option("model-cache", "DIR", "where synthetic checkpoints are written (default target/benchmark-models)")
 			.option("replot", "true", "only draw the chart again from the CSV in --out")
@@ -143,6 +144,7 @@ public final class BatchingBenchmark {
 		String arrivalShape = o.getOrDefault("arrival-shape", "qwen2-0.5b");
 		Path out = Paths.get(o.getOrDefault("out", "benchmarks/batching"));
 		Path modelCache = Paths.get(o.getOrDefault("model-cache", "target/benchmark-models"));
+		String weights = o.getOrDefault("weights", "float32");
 		Files.createDirectories(out);
 
 		double bandwidth;
@@ -158,21 +160,21 @@ public final class BatchingBenchmark {
 		List<Arrival> arrivals = new ArrayList<>();
 		for (String shape : shapes) {
 			Path folder = ThroughputBenchmark.resolve(shape.trim(), modelCache);
-			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32"))) {
+			try (LlavaModel model = LlavaModel.load(folder, new ModelOptions("cpu", "float32").withWeights(weights))) {
 				int[] sizes = shape.contains("7b") ? Arrays.stream(concurrency).filter(b -> b <= 16).toArray()
 						: concurrency;
 				measure(model, shape.trim(), length, sizes, steps, runs, budget, reserve, bandwidth, matrixRate, cells,
 						capacities);
-				BatchingReport.write(out, cells, capacities, arrivals, bandwidth, matrixRate, steps, runs);
+				BatchingReport.write(out, cells, capacities, arrivals, bandwidth, matrixRate, steps, runs, weights);
 				if (shape.trim().equals(arrivalShape)) {
 					for (int piece : new int[] { 512, 0 }) {
 						arrivals.add(arrival(model, shape.trim(), length, piece));
-						BatchingReport.write(out, cells, capacities, arrivals, bandwidth, matrixRate, steps, runs);
+						BatchingReport.write(out, cells, capacities, arrivals, bandwidth, matrixRate, steps, runs, weights);
 					}
 				}
 			}
 		}
-		BatchingReport.write(out, cells, capacities, arrivals, bandwidth, matrixRate, steps, runs);
+		BatchingReport.write(out, cells, capacities, arrivals, bandwidth, matrixRate, steps, runs, weights);
 		System.out.println(Files.readString(out.resolve("batching.md")));
 	}
 

@@ -27,11 +27,12 @@ final class BatchingReport {
 	private BatchingReport() {
 	}
 
+	/** Writes the report of a run whose decoder matrices were stored as {@code weights} ({@code ModelOptions}). */
 	static void write(Path dir, List<Cell> cells, List<Capacity> capacities, List<Arrival> arrivals, double bandwidth,
-			double matrixRate, int steps, int runs) throws IOException {
+			double matrixRate, int steps, int runs, String weights) throws IOException {
 		Files.writeString(dir.resolve("batching.csv"), csv(cells, capacities, arrivals));
 		Files.writeString(dir.resolve("batching.md"),
-				markdown(cells, capacities, arrivals, bandwidth, matrixRate, steps, runs));
+				markdown(cells, capacities, arrivals, bandwidth, matrixRate, steps, runs, weights));
 		chart(dir.resolve("batching.png"), cells.stream()
 			.map(c -> new Point(c.shape(), c.policy(), c.concurrency(), c.aggregateTokensPerSecond(),
 					c.limitTokensPerSecond()))
@@ -81,13 +82,13 @@ final class BatchingReport {
 	}
 
 	private static String markdown(List<Cell> cells, List<Capacity> capacities, List<Arrival> arrivals,
-			double bandwidth, double matrixRate, int steps, int runs) {
+			double bandwidth, double matrixRate, int steps, int runs, String weights) {
 		StringBuilder sb = new StringBuilder();
 		sb.append(String.format(Locale.ROOT, "Machine: %d cores, Java %s; memory bandwidth %.1f GB/s (libtorch streaming "
-				+ "read), float32 products %.1f GFLOP/s (libtorch, [512, 4096] x [4096, 4096]); float32; median of %d "
-				+ "runs x %d decoding steps per cell.%n%n",
+				+ "read), float32 products %.1f GFLOP/s (libtorch, [512, 4096] x [4096, 4096]); float32 activations, %s "
+				+ "decoder weights; median of %d runs x %d decoding steps per cell.%n%n",
 				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), bandwidth / 1e9,
-				matrixRate / 1e9, runs, steps));
+				matrixRate / 1e9, weights, runs, steps));
 		sb.append("## Throughput by concurrency\n\n");
 		sb.append("| shape | prompt | policy | concurrency | KV MB / sequence | step ms (= ms/token per request) | "
 				+ "aggregate tok/s | vs batch 1 | bytes-read limit tok/s | % of it | compute limit tok/s | % of the lower limit |\n");

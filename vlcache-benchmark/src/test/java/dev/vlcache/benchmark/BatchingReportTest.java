@@ -56,8 +56,9 @@ class BatchingReportTest {
 			.contains("missed");
 		assertThat(targets).contains("runs 240 sequences at once, the full cache 29 (8.3x, target >= 8x): met");
 
-		BatchingReport.write(dir, cells, capacities, List.of(), 10e9, 100e9, 12, 3);
+		BatchingReport.write(dir, cells, capacities, List.of(), 10e9, 100e9, 12, 3, "int8");
 		assertThat(Files.readString(dir.resolve("batching.csv")).lines()).hasSize(1 + 6 + 2);
+		assertThat(Files.readString(dir.resolve("batching.md"))).contains("float32 activations, int8 decoder weights");
 		BufferedImage chart = ImageIO.read(dir.resolve("batching.png").toFile());
 		assertThat(chart.getWidth()).isEqualTo(560);
 		BatchingReport.replot(dir);

@@ -38,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * weights for one row, and 6-7x faster than float32 at 8 rows (docs/benchmarks.md, "Int8 weights and fewer native
  * calls"). Its float32 path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16. For
  * {@code weights: int8-dynamic} the matrices are instead repacked for fbgemm ({@link #packInt8}) and multiplied by
- * its dynamically quantized product, which quantizes the activations too ({@link #dynamicInt8Linear}): as fast or
- * faster for one row, 1.9x on the 151936-row LM head, about 5x at 64 rows (docs/benchmarks.md, "Int8 activations:
- * fbgemm"). fbgemm's packed matrices are custom-class objects that stay inside libtorch; DJL only holds them.
+ * its dynamically quantized product, which quantizes the activations too ({@link #dynamicInt8Linear}): about as
+ * fast for one row (1.9x on the 151936-row LM head), 1.5-2.6x faster at 8 rows and 2.3-5.8x at 512
+ * (docs/benchmarks.md, "Int8 activations: fbgemm"). fbgemm's packed matrices are custom-class objects that stay inside libtorch; DJL only holds them.
  *
  * <p>
  * The other is one decoding step's attention for a whole batch ({@link #attend}): the operations the engine would
@@ -63,9 +63,9 @@ public final class LibtorchKernels implements AutoCloseable {
 
 	/**
 	 * The module, in the serialized dialect TorchScript's importer reads: dtypes are c10 {@code ScalarType} numbers
-	 * (15 = bfloat16). The CPU kernel reads rows of 16 activations with aligned vector loads and has no tail, so a
-	 * row length that is not a multiple of 16 (no real checkpoint's; some test fixtures') would fault: then, and on
-	 * a GPU, the matrix is widened for the call instead.
+	 * (4 = int64, 6 = float32, 7 = float64, 15 = bfloat16). The weight-only CPU kernel reads rows of 16 activations
+	 * with aligned vector loads and has no tail, so a row length that is not a multiple of 16 (no real checkpoint's;
+	 * some test fixtures') would fault: then, and on a GPU, the matrix is widened for the call instead.
 	 */
 	private static final String SOURCE = """
 			class Kernels(Module):
@@ -460,6 +460,7 @@ public final class LibtorchKernels implements AutoCloseable {
 			PackedInt8Matrix matrix = p == null ? null : p.packed();
 			packed[i] = matrix == null ? null : matrix.packed;
 		}
+		// After the kinds (layout[11] in the module): whether fbgemm quantizes activations to 7 bits.
 		layout[4 + projections.size()] = REDUCED_RANGE ? 1 : 0;
 		IValue packedList = packedList(packed);
 		DecoderBlock block = new DecoderBlock(IValue.listFrom(weights), packedList, IValue.listFrom(layout),
