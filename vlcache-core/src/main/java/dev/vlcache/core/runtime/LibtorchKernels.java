@@ -39,7 +39,7 @@ import org.jspecify.annotations.Nullable;
  * calls"). Its float32 path is a slow fallback (1.6 GB/s), which is why activations pass through bfloat16. For
  * {@code weights: int8-dynamic} the matrices are instead repacked for fbgemm ({@link #packInt8}) and multiplied by
  * its dynamically quantized product, which quantizes the activations too ({@link #dynamicInt8Linear}): about as
- * fast for one row (1.9x on the 151936-row LM head), 1.5-2.6x faster at 8 rows and 2.3-5.8x at 512
+ * fast for one row (1.9x on the 151936-row LM head), 1.6-2.6x faster at 8 rows and 4.6-6.5x at 512
  * (docs/benchmarks.md, "Int8 activations: fbgemm"). fbgemm's packed matrices are custom-class objects that stay inside libtorch; DJL only holds them.
  *
  * <p>
