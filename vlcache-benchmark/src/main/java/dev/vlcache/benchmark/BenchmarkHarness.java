@@ -31,6 +31,7 @@ import dev.vlcache.core.family.PreparedImage;
 import dev.vlcache.core.kv.KvCache;
 import dev.vlcache.core.text.AttentionObserver;
 import dev.vlcache.core.text.CompositeObserver;
+import dev.vlcache.core.text.RotaryPositions;
 import dev.vlcache.core.tokenizer.EncodedPrompt;
 
 /**
@@ -180,11 +181,14 @@ public final class BenchmarkHarness {
 								c.options(), prompt.layout(), tokens);
 						long start = System.nanoTime();
 						int token = first;
+						// The decoding step the Generator and the batch scheduler run (one native call per layer where
+						// the kernels allow), not the prefill path with one row.
+						List<KvCache> caches = List.of(kv);
+						List<RotaryPositions> rotary = List.of(prompt.positions());
 						for (int step = 0; step < tokens; step++) {
 							try (NDManager stepScope = scope.newSubManager()) {
-								NDArray embedding = model.embedTokens(stepScope, token);
-								token = Sampler.argmax(model.forward(stepScope, embedding, kv, n + step,
-										AttentionObserver.NONE, false, prompt.positions()).toFloatArray());
+								token = Sampler.argmax(model.decode(stepScope, new long[] { token }, caches,
+										new int[] { n + step }, rotary).toFloatArray());
 							}
 						}
 						double perToken = (System.nanoTime() - start) / 1e6 / tokens;
