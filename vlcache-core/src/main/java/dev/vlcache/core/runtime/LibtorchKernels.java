@@ -6,7 +6,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -513,10 +515,7 @@ public final class LibtorchKernels implements AutoCloseable {
 	 * reads it); {@code null} when no slot has one (DJL makes no empty list of objects).
 	 */
 	private static @Nullable IValue packedList(@Nullable IValue[] slots) {
-		IValue any = null;
-		for (IValue slot : slots) {
-			any = any == null ? slot : any;
-		}
+		IValue any = Arrays.stream(slots).filter(Objects::nonNull).findFirst().orElse(null);
 		if (any == null) {
 			return null;
 		}
