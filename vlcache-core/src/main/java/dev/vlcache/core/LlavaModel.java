@@ -129,6 +129,10 @@ public final class LlavaModel implements AutoCloseable {
 			else if (options.weights().equals("int8-dynamic")) {
 				loader.quantizeMatrices(kernels, Int8Activations.DYNAMIC_INT8);
 			}
+			else if (options.weights().equals("float32") && kernels.packsFloat32()) {
+				// Applies to float32 matrices on a CPU only (WeightLoader.float32Packer).
+				loader.packFloat32Matrices(kernels);
+			}
 			this.language = new LanguageModel(loader, this.config.text(), false, this.dtype, options.prefillChunkTokens(),
 					kernels);
 			this.parameterCount = loader.loadedParameters();

@@ -7,7 +7,8 @@ package dev.vlcache.core;
  * @param dtype {@code auto}, {@code float32} or {@code float16}
  * @param prefillChunkTokens query rows per prefill chunk, bounding the attention scores held at once; 0 sizes
  * chunks automatically (at most 2048 tokens, and at most 32 MiB of mask per chunk)
- * @param weights how the language model's matrices are stored: {@code float32} (the compute dtype), or
+ * @param weights how the language model's matrices are stored: {@code float32} (the compute dtype; on a CPU with
+ * float32 compute reordered for oneDNN's product at load time), or
  * {@code float16} beside float32 activations, which halves their memory and makes a decoding step's products
  * 1.9-2.9x faster on the CPU (prefill widens each matrix back for its chunk); with float16 compute the matrices
  * are float16 either way; or {@code int8}, a quarter of float32's bytes with one scale per row, multiplied by

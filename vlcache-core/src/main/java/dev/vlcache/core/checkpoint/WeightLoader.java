@@ -50,6 +50,8 @@ public final class WeightLoader {
 
 	private Int8Activations int8Activations = Int8Activations.BFLOAT16;
 
+	private @Nullable LibtorchKernels float32Packer;
+
 	/** The read buffer, reused across chunks and tensors; grown on demand. */
 	private @Nullable ByteBuffer readBuffer;
 
@@ -87,6 +89,28 @@ public final class WeightLoader {
 		this.matrixType = type;
 		this.int8Kernels = null;
 		this.int8Activations = Int8Activations.BFLOAT16;
+		this.float32Packer = null;
+	}
+
+	/**
+	 * Has the float32 matrices multiplied from now on packed for oneDNN's product by {@code kernels}
+	 * ({@link LibtorchKernels#packFloat32}), which must support it. Only float32 matrices on a CPU are packed.
+	 */
+	public void packFloat32Matrices(LibtorchKernels kernels) {
+		if (!kernels.packsFloat32()) {
+			throw new IllegalArgumentException("this libtorch build has no oneDNN products to pack matrices for");
+		}
+		this.float32Packer = kernels;
+	}
+
+	/**
+	 * The kernels that pack float32 matrices for oneDNN, or {@code null} unless {@link #packFloat32Matrices} was
+	 * called and the matrices are float32 on a CPU.
+	 */
+	public @Nullable LibtorchKernels float32Packer() {
+		boolean float32OnCpu = this.matrixType == DataType.FLOAT32 && this.computeType == DataType.FLOAT32
+				&& Device.Type.CPU.equals(this.manager.getDevice().getDeviceType());
+		return float32OnCpu ? this.float32Packer : null;
 	}
 
 	/**
@@ -102,6 +126,7 @@ public final class WeightLoader {
 		this.matrixType = DataType.INT8;
 		this.int8Kernels = kernels;
 		this.int8Activations = activations;
+		this.float32Packer = null;
 	}
 
 	/** What the int8 matrices' products do with their activations ({@link #quantizeMatrices}). */

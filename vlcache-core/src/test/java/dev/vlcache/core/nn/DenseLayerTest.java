@@ -274,6 +274,74 @@ class DenseLayerTest {
 		}
 	}
 
+	/**
+	 * The default float32 weights on a CPU: a loader asked to pack float32 matrices hands every multiplied layer a
+	 * oneDNN-packed matrix instead of an array; its products are the plain layer's within float rounding and exactly
+	 * the kernel's own (bias inside the same call), a tied head keeps its rows for lookups and an untied one does
+	 * not, a lookup table is not packed, and a loader storing float16 or int8 matrices packs none.
+	 */
+	@Test
+	void float32LayersArePackedForOneDnnWhenTheLoaderAsks(@TempDir Path dir) throws IOException {
+		SplittableRandom random = new SplittableRandom(23);
+		float[] a = new float[32 * 64];
+		float[] bias = new float[32];
+		for (int i = 0; i < a.length; i++) {
+			a[i] = (float) random.nextGaussian();
+		}
+		bias[5] = -0.75f;
+		String p = "language_model.model.layers.0.self_attn.";
+		SafetensorsWriter.write(dir.resolve("model.safetensors"),
+				List.of(new SafetensorsWriter.Tensor(p + "q_proj.weight", SafetensorsWriter.DType.F32, new long[] { 32, 64 }, a),
+						new SafetensorsWriter.Tensor(p + "q_proj.bias", SafetensorsWriter.DType.F32, new long[] { 32 }, bias)));
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			LibtorchKernels kernels = LibtorchKernels.load(manager);
+			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			loader.packFloat32Matrices(kernels);
+			assertThat(loader.float32Packer()).isSameAs(kernels);
+			WeightLoader plainLoader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			String q = "text.layers.0.self_attn.q_proj";
+			DenseLayer layer = DenseLayer.load(loader, q, 32, 64, true);
+			DenseLayer plain = DenseLayer.load(plainLoader, q, 32, 64, true);
+			assertThat(layer.isPacked()).isTrue();
+			assertThat(layer.isInt8()).isFalse();
+			assertThat(plain.isPacked()).isFalse();
+			assertThat(layer.outputs()).isEqualTo(32);
+			LibtorchKernels.Projection projection = layer.projection();
+			assertThat(projection.weight()).isNull();
+			assertThat(projection.packed()).isNull();
+			LibtorchKernels.PackedFloatMatrix packed = java.util.Objects.requireNonNull(projection.packedFloat());
+			NDArray row = manager.randomNormal(new Shape(1, 64));
+			NDArray rows = manager.randomNormal(new Shape(5, 64));
+			assertThat(layer.apply(row).toFloatArray())
+				.containsExactly(kernels.float32PackedLinear(row, packed, projection.bias()).toFloatArray());
+			assertClose(layer.apply(row).toFloatArray(), plain.apply(row).toFloatArray());
+			assertClose(layer.apply(rows).toFloatArray(), plain.apply(rows).toFloatArray());
+			NDArray token = manager.create(new int[] { 7 });
+			assertThatIllegalStateException().isThrownBy(() -> layer.rows(manager, token))
+				.withMessageContaining("keeps no rows");
+
+			DenseLayer tiedHead = DenseLayer.loadHead(loader, q + ".weight", 32, 64, true);
+			DenseLayer head = DenseLayer.loadHead(loader, q + ".weight", 32, 64, false);
+			DenseLayer table = DenseLayer.loadTable(loader, q + ".weight", 32, 64);
+			assertThat(tiedHead.isPacked()).isTrue();
+			assertThat(head.isPacked()).isTrue();
+			assertThat(table.isPacked()).isFalse();
+			assertThat(tiedHead.rows(manager, token).toFloatArray()).containsExactly(weightRows(a, 64, 7));
+			assertThatIllegalStateException().isThrownBy(() -> head.rows(manager, token));
+			assertClose(head.apply(rows).toFloatArray(),
+					DenseLayer.loadHead(plainLoader, q + ".weight", 32, 64, false).apply(rows).toFloatArray());
+
+			loader.storeMatricesAs(DataType.FLOAT16);
+			assertThat(loader.float32Packer()).isNull();
+			assertThat(DenseLayer.load(loader, q, 32, 64, true).isPacked()).isFalse();
+			WeightLoader int8 = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
+			int8.packFloat32Matrices(kernels);
+			int8.quantizeMatrices(kernels);
+			assertThat(int8.float32Packer()).isNull();
+			assertThat(DenseLayer.load(int8, q, 32, 64, true).isInt8()).isTrue();
+		}
+	}
+
 	private static float[] weightRows(float[] weight, int columns, int... rows) {
 		float[] out = new float[rows.length * columns];
 		for (int i = 0; i < rows.length; i++) {

@@ -83,6 +83,66 @@ class LibtorchKernelsTest {
 	}
 
 	/**
+	 * The default float32 weights: a matrix packed for oneDNN multiplies as the exact product does, computed here in
+	 * double, within float32 rounding, with and without bias, for one row and for [2, 3, in]; the packed matrix is a
+	 * copy (the source can be freed) in the source's manager, and width or dtype mismatches are refused.
+	 */
+	@Test
+	void aPackedFloat32ProductIsTheExactProductWithinFloatRounding() {
+		int out = 37;
+		int in = 45; // not a multiple of 16
+		java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+		float[] w = new float[out * in];
+		float[] b = new float[out];
+		float[] x = new float[6 * in];
+		for (float[] a : List.of(w, b, x)) {
+			for (int i = 0; i < a.length; i++) {
+				a[i] = (float) random.nextGaussian();
+			}
+		}
+		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+			LibtorchKernels kernels = LibtorchKernels.load(manager);
+			assertThat(kernels.packsFloat32()).as("this project's libtorch build has oneDNN").isTrue();
+			NDArray weight = manager.create(w, new Shape(out, in));
+			LibtorchKernels.PackedFloatMatrix packed = kernels.packFloat32(weight);
+			weight.close();
+			assertThat(packed.outputs()).isEqualTo(out);
+			assertThat(packed.inputs()).isEqualTo(in);
+			NDArray bias = manager.create(b);
+			float[] batched = kernels.float32PackedLinear(manager.create(x, new Shape(2, 3, in)), packed, bias)
+				.toFloatArray();
+			NDArray one = manager.create(java.util.Arrays.copyOfRange(x, 4 * in, 5 * in), new Shape(1, in));
+			NDArray single = kernels.float32PackedLinear(one, packed, null);
+			assertThat(single.getShape()).isEqualTo(new Shape(1, out));
+			assertThat(single.getManager()).isSameAs(one.getManager());
+			float[] unbiased = single.toFloatArray();
+			for (int r = 0; r < 6; r++) {
+				for (int o = 0; o < out; o++) {
+					double exact = 0;
+					double magnitude = 0;
+					for (int i = 0; i < in; i++) {
+						exact += (double) x[r * in + i] * w[o * in + i];
+						magnitude += Math.abs((double) x[r * in + i] * w[o * in + i]);
+					}
+					org.assertj.core.data.Offset<Double> rounding = org.assertj.core.data.Offset.offset(1e-6 * magnitude
+							+ 1e-6);
+					assertThat((double) batched[r * out + o]).as("row %d output %d", r, o).isCloseTo(exact + b[o],
+							rounding);
+					if (r == 4) {
+						assertThat((double) unbiased[o]).isCloseTo(exact, rounding);
+					}
+				}
+			}
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> kernels.float32PackedLinear(manager.zeros(new Shape(1, in + 1)), packed, null))
+				.withMessageContaining("37 x 45");
+			assertThatIllegalArgumentException()
+				.isThrownBy(() -> kernels.packFloat32(manager.zeros(new Shape(4, 8)).toType(DataType.INT8, false)))
+				.withMessageContaining("float32");
+		}
+	}
+
+	/**
 	 * A batch's attention in one call gives what DJL's operations give per sequence, bit for bit, on caches of
 	 * different lengths read as views of larger storage (as {@code LayerKvCache} hands them out).
 	 */
