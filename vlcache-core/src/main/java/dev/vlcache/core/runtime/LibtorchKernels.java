@@ -305,10 +305,7 @@ public final class LibtorchKernels implements AutoCloseable {
 	 * {@code x}'s dtype and belongs to {@code x}'s manager.
 	 */
 	public NDArray dynamicInt8Linear(NDArray x, PackedInt8Matrix weight) {
-		if (x.getShape().get(x.getShape().dimension() - 1) != weight.inputs()) {
-			throw new IllegalArgumentException("a packed " + weight.outputs() + " x " + weight.inputs()
-					+ " matrix cannot multiply rows of " + x.getShape());
-		}
+		weight.checkMultiplies(x);
 		IValue[] inputs = { IValue.from((PtNDArray) x), weight.packed, IValue.from(REDUCED_RANGE) };
 		try (IValue out = IValueUtils.runMethod(this.module, "int8_dynamic_linear", inputs)) {
 			return out.toTensor((PtNDManager) x.getManager());
@@ -360,10 +357,7 @@ public final class LibtorchKernels implements AutoCloseable {
 	 * [out] ({@code null} for none) added inside the same oneDNN call. The result belongs to {@code x}'s manager.
 	 */
 	public NDArray float32PackedLinear(NDArray x, PackedFloatMatrix weight, @Nullable NDArray bias) {
-		if (x.getShape().get(x.getShape().dimension() - 1) != weight.inputs()) {
-			throw new IllegalArgumentException("a packed " + weight.outputs() + " x " + weight.inputs()
-					+ " matrix cannot multiply rows of " + x.getShape());
-		}
+		weight.checkMultiplies(x);
 		// The module's "no bias": an empty array, freed with this call.
 		NDArray none = bias == null ? x.getManager().create(new Shape(0), x.getDataType()) : null;
 		IValue[] inputs = new IValue[3];
@@ -391,19 +385,16 @@ public final class LibtorchKernels implements AutoCloseable {
 	}
 
 	/**
-	 * An int8 matrix [out, in] in fbgemm's packed layout, with its per-row scales: see {@link #packInt8}. Native
-	 * memory as large as the int8 matrix, freed by {@link #close} or with the manager that owns it.
+	 * A matrix [out, in] in a library's own layout, which only that library's product reads: native memory as large
+	 * as the matrix, freed by {@link #close} or with the manager that owns it.
 	 */
-	public static final class PackedInt8Matrix implements AutoCloseable {
-
-		private final IValue packed;
+	public abstract static sealed class PackedMatrix implements AutoCloseable permits PackedInt8Matrix, PackedFloatMatrix {
 
 		private final long outputs;
 
 		private final long inputs;
 
-		private PackedInt8Matrix(IValue packed, long outputs, long inputs) {
-			this.packed = packed;
+		private PackedMatrix(long outputs, long inputs) {
 			this.outputs = outputs;
 			this.inputs = inputs;
 		}
@@ -416,6 +407,26 @@ public final class LibtorchKernels implements AutoCloseable {
 		/** Columns of the matrix: input features. */
 		public long inputs() {
 			return this.inputs;
+		}
+
+		/** Refuses activations {@code x} [..., width] whose width is not the matrix's inputs. */
+		void checkMultiplies(NDArray x) {
+			if (x.getShape().get(x.getShape().dimension() - 1) != this.inputs) {
+				throw new IllegalArgumentException("a packed " + this.outputs + " x " + this.inputs
+						+ " matrix cannot multiply rows of " + x.getShape());
+			}
+		}
+
+	}
+
+	/** An int8 matrix with its per-row scales in fbgemm's packed layout: see {@link #packInt8}. */
+	public static final class PackedInt8Matrix extends PackedMatrix {
+
+		private final IValue packed;
+
+		private PackedInt8Matrix(IValue packed, long outputs, long inputs) {
+			super(outputs, inputs);
+			this.packed = packed;
 		}
 
 		@Override
@@ -425,32 +436,14 @@ public final class LibtorchKernels implements AutoCloseable {
 
 	}
 
-	/**
-	 * A float32 matrix [out, in] in oneDNN's blocked layout: see {@link #packFloat32}. Native memory as large as the
-	 * matrix, freed by {@link #close} or with the manager that owns it.
-	 */
-	public static final class PackedFloatMatrix implements AutoCloseable {
+	/** A float32 matrix in oneDNN's blocked layout: see {@link #packFloat32}. */
+	public static final class PackedFloatMatrix extends PackedMatrix {
 
 		private final NDArray packed;
 
-		private final long outputs;
-
-		private final long inputs;
-
 		private PackedFloatMatrix(NDArray packed, long outputs, long inputs) {
+			super(outputs, inputs);
 			this.packed = packed;
-			this.outputs = outputs;
-			this.inputs = inputs;
-		}
-
-		/** Rows of the matrix: output features. */
-		public long outputs() {
-			return this.outputs;
-		}
-
-		/** Columns of the matrix: input features. */
-		public long inputs() {
-			return this.inputs;
 		}
 
 		@Override

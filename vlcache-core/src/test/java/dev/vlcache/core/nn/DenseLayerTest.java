@@ -219,17 +219,7 @@ class DenseLayerTest {
 	 */
 	@Test
 	void dynamicInt8LayersArePackedAndQuantizeTheirActivations(@TempDir Path dir) throws IOException {
-		SplittableRandom random = new SplittableRandom(17);
-		float[] a = new float[32 * 64];
-		float[] bias = new float[32];
-		for (int i = 0; i < a.length; i++) {
-			a[i] = (float) random.nextGaussian();
-		}
-		bias[3] = 0.5f;
-		String p = "language_model.model.layers.0.self_attn.";
-		SafetensorsWriter.write(dir.resolve("model.safetensors"),
-				List.of(new SafetensorsWriter.Tensor(p + "q_proj.weight", SafetensorsWriter.DType.F32, new long[] { 32, 64 }, a),
-						new SafetensorsWriter.Tensor(p + "q_proj.bias", SafetensorsWriter.DType.F32, new long[] { 32 }, bias)));
+		writeQProjection(dir, 17, 3, 0.5f);
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			LibtorchKernels kernels = LibtorchKernels.load(manager);
 			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
@@ -282,17 +272,7 @@ class DenseLayerTest {
 	 */
 	@Test
 	void float32LayersArePackedForOneDnnWhenTheLoaderAsks(@TempDir Path dir) throws IOException {
-		SplittableRandom random = new SplittableRandom(23);
-		float[] a = new float[32 * 64];
-		float[] bias = new float[32];
-		for (int i = 0; i < a.length; i++) {
-			a[i] = (float) random.nextGaussian();
-		}
-		bias[5] = -0.75f;
-		String p = "language_model.model.layers.0.self_attn.";
-		SafetensorsWriter.write(dir.resolve("model.safetensors"),
-				List.of(new SafetensorsWriter.Tensor(p + "q_proj.weight", SafetensorsWriter.DType.F32, new long[] { 32, 64 }, a),
-						new SafetensorsWriter.Tensor(p + "q_proj.bias", SafetensorsWriter.DType.F32, new long[] { 32 }, bias)));
+		float[] a = writeQProjection(dir, 23, 5, -0.75f);
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			LibtorchKernels kernels = LibtorchKernels.load(manager);
 			WeightLoader loader = new WeightLoader(WeightIndex.open(dir), manager, DataType.FLOAT32);
@@ -340,6 +320,25 @@ class DenseLayerTest {
 			assertThat(int8.float32Packer()).isNull();
 			assertThat(DenseLayer.load(int8, q, 32, 64, true).isInt8()).isTrue();
 		}
+	}
+
+	/**
+	 * Writes a checkpoint with one q projection, a random [32, 64] weight of {@code seed} and a bias that is zero but
+	 * at {@code biasIndex}; returns the weight.
+	 */
+	private static float[] writeQProjection(Path dir, long seed, int biasIndex, float biasValue) throws IOException {
+		SplittableRandom random = new SplittableRandom(seed);
+		float[] a = new float[32 * 64];
+		float[] bias = new float[32];
+		for (int i = 0; i < a.length; i++) {
+			a[i] = (float) random.nextGaussian();
+		}
+		bias[biasIndex] = biasValue;
+		String p = "language_model.model.layers.0.self_attn.";
+		SafetensorsWriter.write(dir.resolve("model.safetensors"),
+				List.of(new SafetensorsWriter.Tensor(p + "q_proj.weight", SafetensorsWriter.DType.F32, new long[] { 32, 64 }, a),
+						new SafetensorsWriter.Tensor(p + "q_proj.bias", SafetensorsWriter.DType.F32, new long[] { 32 }, bias)));
+		return a;
 	}
 
 	private static float[] weightRows(float[] weight, int columns, int... rows) {
