@@ -69,14 +69,11 @@ public final class DenseLayer {
 	/** The int8 matrix repacked for dynamically quantized products, else {@code null}. */
 	private final LibtorchKernels.@Nullable PackedInt8Matrix packed;
 
-	/** The kernels of an int8 weight (held as an array, packed, or both), else {@code null}. */
-	private final @Nullable LibtorchKernels kernels;
-
 	/** The float32 matrix packed for oneDNN's product, else {@code null}. */
 	private final LibtorchKernels.@Nullable PackedFloatMatrix packedFloat;
 
-	/** The kernels that multiply by {@link #packedFloat}, else {@code null}. */
-	private final @Nullable LibtorchKernels floatKernels;
+	/** The kernels that multiply an int8 or packed float32 weight, else {@code null}. */
+	private final @Nullable LibtorchKernels kernels;
 
 	private final long outputs;
 
@@ -88,7 +85,6 @@ public final class DenseLayer {
 		this.packed = null;
 		this.kernels = null;
 		this.packedFloat = null;
-		this.floatKernels = null;
 		this.outputs = weight.getShape().get(transposed ? 1 : 0);
 	}
 
@@ -103,9 +99,8 @@ public final class DenseLayer {
 		this.transposed = false;
 		this.scales = null;
 		this.packed = null;
-		this.kernels = null;
+		this.kernels = kernels;
 		this.packedFloat = packed;
-		this.floatKernels = kernels;
 		this.outputs = packed.outputs();
 	}
 
@@ -130,7 +125,6 @@ public final class DenseLayer {
 		this.transposed = false;
 		this.kernels = kernels;
 		this.packedFloat = null;
-		this.floatKernels = null;
 		this.outputs = weight.values().getShape().get(0);
 		boolean packs = multiplied && activations == Int8Activations.DYNAMIC_INT8
 				&& Device.Type.CPU.equals(weight.values().getDevice().getDeviceType());
@@ -236,7 +230,7 @@ public final class DenseLayer {
 
 	/** Whether the weight is int8 with a scale per row (as an array, packed, or both). */
 	public boolean isInt8() {
-		return this.kernels != null;
+		return this.packed != null || this.scales != null;
 	}
 
 	/**
@@ -313,12 +307,11 @@ public final class DenseLayer {
 
 	/** {@code x W^T + b} for {@code x} [..., in], owned by {@code x}'s manager, in {@code x}'s dtype. */
 	public NDArray apply(NDArray x) {
-		LibtorchKernels floatKernels = this.floatKernels;
-		LibtorchKernels.PackedFloatMatrix packedFloat = this.packedFloat;
-		if (floatKernels != null && packedFloat != null) {
-			return floatKernels.float32PackedLinear(x, packedFloat, this.bias);
-		}
 		LibtorchKernels kernels = this.kernels;
+		LibtorchKernels.PackedFloatMatrix packedFloat = this.packedFloat;
+		if (kernels != null && packedFloat != null) {
+			return kernels.float32PackedLinear(x, packedFloat, this.bias);
+		}
 		LibtorchKernels.PackedInt8Matrix packed = this.packed;
 		if (kernels != null && packed != null) {
 			NDArray y = kernels.dynamicInt8Linear(x, packed);
