@@ -51,9 +51,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>
  * Another is one decoding step's attention for a whole batch ({@link #attend}): the operations the engine would
- * otherwise call one by one through DJL, in one native call per layer instead of about four per sequence.
- * libtorch's own {@code scaled_dot_product_attention} was measured instead and rejected: 7.8 s against 61 ms for
- * 24 grouped-query layers of 16383 entries (docs/benchmarks.md, "Int8 weights and fewer native calls").
+ * otherwise call one by one through DJL, in one native call per layer instead of about four per sequence. Scores
+ * are computed as {@code K q^T}, the cache as the long side of the product, which libtorch's CPU product reads at
+ * up to the streaming rate where {@code q K^T} reads it at a third of that; with one query per kv head and 2048
+ * entries or more, the weighted sum of values is accumulated in blocks of 256 entries instead of one product, which
+ * reads them about twice as fast (docs/benchmarks.md, "Decoding attention: the cache as the long side"). libtorch's
+ * own {@code scaled_dot_product_attention} was measured too and is slower for one query per kv head.
  *
  * <p>
  * The last is a whole decoder layer's decoding step ({@link #decoderStep}): norms, projections, rotary
@@ -109,11 +112,25 @@ public final class LibtorchKernels implements AutoCloseable {
 			    if torch.numel(bias) > 0:
 			      return ops.mkldnn._linear_pointwise(x, weight, bias, "none", scalars, "")
 			    return ops.mkldnn._linear_pointwise(x, weight, None, "none", scalars, "")
+			  def attend_one(self: __torch__.Kernels, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
+			    scores = torch.matmul(k, torch.transpose(q, 1, 2))
+			    n = k.size(1)
+			    if q.size(1) == 1 and n >= 2048 and not k.is_cuda:
+			      p = torch.unsqueeze(torch.softmax(scores, 1), 1)
+			      acc = torch.zeros([v.size(0), 1, 256, v.size(2)], dtype=6, layout=None, device=v.device)
+			      v4 = torch.unsqueeze(v, 1)
+			      start = 0
+			      while start < n:
+			        w = min(256, n - start)
+			        torch.narrow(acc, 2, 0, w).addcmul_(torch.narrow(v4, 2, start, w), torch.narrow(p, 2, start, w))
+			        start = start + w
+			      return torch.sum(acc, [2]).to(v.dtype)
+			    probs = torch.softmax(torch.contiguous(torch.transpose(scores, 1, 2)), -1)
+			    return torch.matmul(probs, v)
 			  def attend(self: __torch__.Kernels, queries: List[Tensor], keys: List[Tensor], values: List[Tensor]) -> Tensor:
 			    outputs : List[Tensor] = []
 			    for i in range(torch.len(queries)):
-			      scores = torch.matmul(queries[i], torch.transpose(keys[i], 1, 2))
-			      outputs.append(torch.matmul(torch.softmax(scores, -1), values[i]))
+			      outputs.append(self.attend_one(queries[i], keys[i], values[i]))
 			    return torch.cat(outputs, 0)
 			  def linear(self: __torch__.Kernels, x: Tensor, weights: List[Tensor], packed: List[__torch__.torch.classes.quantized.LinearPackedParamsBase], layout: List[int], slot: int) -> Tensor:
 			    kind = layout[4 + slot]
@@ -181,8 +198,7 @@ public final class LibtorchKernels implements AutoCloseable {
 			      torch.select(values[i], 1, n).copy_(torch.select(v, 0, i))
 			      held_keys = torch.narrow(keys[i], 1, 0, n + 1)
 			      held_values = torch.narrow(values[i], 1, 0, n + 1)
-			      scores = torch.matmul(torch.narrow(qs, 0, i * kv_heads, kv_heads), torch.transpose(held_keys, 1, 2))
-			      outputs.append(torch.matmul(torch.softmax(scores, -1), held_values))
+			      outputs.append(self.attend_one(torch.narrow(qs, 0, i * kv_heads, kv_heads), held_keys, held_values))
 			    attn = torch.reshape(torch.cat(outputs, 0), [b, heads * head_dim])
 			    x = torch.add(x, self.linear(attn, weights, packed, layout, 3))
 			    h = self.rms_norm(x, weights[1], scalars[0])
@@ -456,8 +472,10 @@ public final class LibtorchKernels implements AutoCloseable {
 	/**
 	 * Attention of one query row per sequence over its own cache: sequence {@code i}'s (pre-scaled) queries
 	 * [kv heads, group, head dim] against its keys and values [kv heads, entries, head dim], softmax over the
-	 * entries, no mask. Returns the outputs of all sequences concatenated, [sequences x kv heads, group, head dim],
-	 * owned by the first query's manager.
+	 * entries, no mask. Its float32 rounding differs from DJL's {@code matMul} / {@code softmax} / {@code matMul}
+	 * (the sums run in another order); the one-call layer step ({@link #decoderStep}) computes it bit for bit alike.
+	 * Returns the outputs of all sequences concatenated, [sequences x kv heads, group, head dim], owned by the first
+	 * query's manager.
 	 */
 	public NDArray attend(List<NDArray> queries, List<NDArray> keys, List<NDArray> values) {
 		if (queries.isEmpty() || queries.size() != keys.size() || queries.size() != values.size()) {

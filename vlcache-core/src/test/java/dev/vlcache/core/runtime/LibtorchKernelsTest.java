@@ -1,5 +1,6 @@
 package dev.vlcache.core.runtime;
 
+import java.util.Arrays;
 import java.util.List;
 
 import ai.djl.ndarray.NDArray;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.within;
 
 class LibtorchKernelsTest {
 
@@ -143,37 +145,60 @@ class LibtorchKernelsTest {
 	}
 
 	/**
-	 * A batch's attention in one call gives what DJL's operations give per sequence, bit for bit, on caches of
-	 * different lengths read as views of larger storage (as {@code LayerKvCache} hands them out).
+	 * A batch's attention in one call is softmax(q K^T) V per sequence within float32 rounding, on caches of
+	 * different lengths read as views of larger storage (as {@code LayerKvCache} hands them out): grouped queries,
+	 * and one query per kv head over a short cache and over one long enough to be summed in blocks of 256 entries
+	 * (the last block partial), whose float16 cache is summed in float32.
 	 */
 	@Test
-	void batchedAttentionEqualsTheOperationsOneByOne() {
+	void batchedAttentionIsSoftmaxAttentionPerSequence() {
 		try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
 			LibtorchKernels kernels = LibtorchKernels.load(manager);
-			int[] lengths = { 5, 37 };
-			List<NDArray> queries = List.of(manager.randomNormal(new Shape(2, 3, 8)), manager.randomNormal(new Shape(2, 3, 8)));
-			NDList expected = new NDList();
-			List<NDArray> keys = new java.util.ArrayList<>();
-			List<NDArray> values = new java.util.ArrayList<>();
-			for (int i = 0; i < lengths.length; i++) {
-				NDArray keyStorage = manager.randomNormal(new Shape(2, 50, 8));
-				NDArray valueStorage = manager.randomNormal(new Shape(2, 50, 8));
-				NDArray k = keyStorage.get(new NDIndex(":, :{}", lengths[i]));
-				NDArray v = valueStorage.get(new NDIndex(":, :{}", lengths[i]));
-				keys.add(k);
-				values.add(v);
-				expected.add(queries.get(i).matMul(k.transpose(0, 2, 1)).softmax(-1).matMul(v));
-			}
-			NDArray out = kernels.attend(queries, keys, values);
-			assertThat(out.getShape()).isEqualTo(new Shape(4, 3, 8));
-			assertThat(out.toFloatArray()).containsExactly(NDArrays.concat(expected, 0).toFloatArray());
-			assertThat(out.getManager()).isSameAs(queries.get(0).getManager());
+			assertAttendsLikeSoftmax(manager, kernels, 3, 8, new int[] { 5, 37 }, DataType.FLOAT32, 2e-5);
+			assertAttendsLikeSoftmax(manager, kernels, 1, 16, new int[] { 7, 2100 }, DataType.FLOAT32, 2e-5);
+			assertAttendsLikeSoftmax(manager, kernels, 1, 16, new int[] { 2100 }, DataType.FLOAT16, 2e-3);
 
-			assertThatIllegalArgumentException().isThrownBy(() -> kernels.attend(queries, keys.subList(0, 1), values))
+			List<NDArray> queries = List.of(manager.randomNormal(new Shape(2, 3, 8)));
+			List<NDArray> keys = List.of(manager.randomNormal(new Shape(2, 4, 8)));
+			assertThatIllegalArgumentException().isThrownBy(() -> kernels.attend(queries, keys, List.of()))
 				.withMessageContaining("per sequence");
 			assertThatIllegalArgumentException()
 				.isThrownBy(() -> kernels.int8Linear(queries.get(0), manager.ones(new Shape(4, 8)), manager.ones(new Shape(4))))
 				.withMessageContaining("int8 matrix");
+		}
+	}
+
+	private static void assertAttendsLikeSoftmax(NDManager manager, LibtorchKernels kernels, int group, int headDim,
+			int[] lengths, DataType dtype, double tolerance) {
+		List<NDArray> queries = new java.util.ArrayList<>();
+		List<NDArray> keys = new java.util.ArrayList<>();
+		List<NDArray> values = new java.util.ArrayList<>();
+		NDList expected = new NDList();
+		for (int length : lengths) {
+			NDArray q = manager.randomNormal(new Shape(2, group, headDim)).mul(0.3).toType(dtype, false);
+			NDArray keyStorage = manager.randomNormal(new Shape(2, length + 13, headDim)).toType(dtype, false);
+			NDArray valueStorage = manager.randomNormal(new Shape(2, length + 13, headDim)).toType(dtype, false);
+			NDArray k = keyStorage.get(new NDIndex(":, :{}", length));
+			NDArray v = valueStorage.get(new NDIndex(":, :{}", length));
+			queries.add(q);
+			keys.add(k);
+			values.add(v);
+			NDArray k64 = k.toType(DataType.FLOAT64, true);
+			expected.add(q.toType(DataType.FLOAT64, true)
+				.matMul(k64.transpose(0, 2, 1))
+				.softmax(-1)
+				.matMul(v.toType(DataType.FLOAT64, true)));
+		}
+		NDArray out = kernels.attend(queries, keys, values);
+		assertThat(out.getShape()).isEqualTo(new Shape(2L * lengths.length, group, headDim));
+		assertThat(out.getDataType()).isEqualTo(dtype);
+		assertThat(out.getManager()).isSameAs(queries.get(0).getManager());
+		double[] reference = NDArrays.concat(expected, 0).toDoubleArray();
+		float[] actual = out.toType(DataType.FLOAT32, false).toFloatArray();
+		for (int i = 0; i < reference.length; i++) {
+			assertThat((double) actual[i])
+				.as("output %d of group %d over %s %s entries", i, group, Arrays.toString(lengths), dtype)
+				.isCloseTo(reference[i], within(tolerance));
 		}
 	}
 
