@@ -17,7 +17,7 @@ package dev.vlcache.benchmark;
  * @param kvBytesAfter prompt KV bytes after compression
  * @param peakRssBytes peak resident memory of the process during the cell
  * @param weightBytes bytes of decoder weights read per decoding step
- * @param bandwidth measured memory bandwidth, bytes per second
+ * @param bandwidth memory bandwidth probed right before the cell's timed runs (their median), bytes per second
  * @param fullDecodeMillisPerToken the full-cache decoding step at the same prompt length
  */
 record BenchmarkCell(String shape, int promptTokens, String policy, double budget, double prefillMillis,

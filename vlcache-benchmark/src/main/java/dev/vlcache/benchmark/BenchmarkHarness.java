@@ -41,8 +41,8 @@ import dev.vlcache.core.tokenizer.EncodedPrompt;
  * For every model shape and prompt length the prompt is prefilled once with every policy observing (their
  * scoring is timed separately), then every (policy, budget) cell compresses its own copy of that cache and
  * decodes the same tokens. Cells are interleaved and repeated, so that machine noise falls on all of them alike,
- * and medians are reported. The limit is the bytes a decoding step must read (decoder weights plus the kept KV
- * cache) divided by the memory bandwidth measured here.
+ * and medians are reported. The floor is the bytes a decoding step must read (decoder weights plus the kept KV
+ * cache) over the memory bandwidth, probed right before each of the cell's timed runs (the median of its probes).
  *
  * <pre>
  * mvn -q install -DskipTests
@@ -118,7 +118,7 @@ public final class BenchmarkHarness {
 								length, model.config().text().maxPositionEmbeddings());
 						continue;
 					}
-					cells.addAll(measure(model, shape.trim(), scaled, length, configs, runs, tokens, bandwidth));
+					cells.addAll(measure(model, shape.trim(), scaled, length, configs, runs, tokens));
 					BenchmarkReport.write(out, mode, cells, bandwidth, runs, tokens, weights);
 				}
 			}
@@ -132,7 +132,7 @@ public final class BenchmarkHarness {
 	 * rest filler words), else the fixture's short question with one image; every cell measured on it.
 	 */
 	private static List<BenchmarkCell> measure(LlavaModel model, String shape, boolean scaled, int length,
-			List<Config> configs, int runs, int tokens, double bandwidth) throws IOException {
+			List<Config> configs, int runs, int tokens) throws IOException {
 		SyntheticPrompt synthetic = SyntheticPrompt.of(model, scaled, length, tokens);
 		List<PreparedImage> prepared = synthetic.prepared();
 		EncodedPrompt prompt = synthetic.prompt();
@@ -161,11 +161,13 @@ public final class BenchmarkHarness {
 		}
 		Map<Config, double[]> decode = new LinkedHashMap<>();
 		Map<Config, double[]> selection = new LinkedHashMap<>();
+		Map<Config, double[]> probes = new LinkedHashMap<>();
 		Map<Config, CompressionReport> reports = new LinkedHashMap<>();
 		Map<Config, Long> peak = new LinkedHashMap<>();
 		for (Config c : configs) {
 			decode.put(c, new double[runs]);
 			selection.put(c, new double[runs]);
+			probes.put(c, new double[runs]);
 		}
 		try (NDManager base = model.newRequestManager()) {
 			KvCache baseCache = model.newCache(base, n);
@@ -174,6 +176,11 @@ public final class BenchmarkHarness {
 			for (int r = -1; r < runs; r++) {
 				for (int i = 0; i < configs.size(); i++) {
 					Config c = configs.get(i);
+					if (r >= 0) {
+						// On a shared machine the bandwidth moves (here between about 30 and 55 GB/s, for seconds at a
+						// time) and the steps move with it, so each cell's floor is probed right before its own steps.
+						probes.get(c)[r] = MemoryBandwidth.measure(base);
+					}
 					PeakMemory.reset();
 					try (NDManager scope = base.newSubManager()) {
 						KvCache kv = baseCache.copy(scope, tokens);
@@ -217,7 +224,7 @@ public final class BenchmarkHarness {
 			double step = median(decode.get(c));
 			cells.add(new BenchmarkCell(shape, n, c.policy(), c.budget(), prefillMillis, scoring, select, ttft, step,
 					ttft + (tokens - 1) * step, report.kvBytesBefore(), report.kvBytesAfter(), peak.get(c), weightBytes,
-					bandwidth, fullDecode, fullE2e));
+					median(probes.get(c)), fullDecode, fullE2e));
 		}
 		return cells;
 	}

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,22 +63,28 @@ final class BenchmarkReport {
 
 	private static String markdown(List<BenchmarkCell> cells, double bandwidth, int runs, int tokens, String weights) {
 		StringBuilder sb = new StringBuilder();
+		DoubleSummaryStatistics probed = cells.stream().mapToDouble(BenchmarkCell::bandwidth).summaryStatistics();
 		sb.append(String.format(Locale.ROOT,
-				"Machine: %d cores, %s, Java %s; memory bandwidth %.1f GB/s (libtorch streaming read); float32 "
-						+ "activations, %s decoder weights; medians of %d interleaved runs after one warm-up; %d decoded "
-						+ "tokens per run.%n%n",
+				"Machine: %d cores, %s, Java %s; memory bandwidth (libtorch streaming read) %.1f GB/s at the start, "
+						+ "%.1f-%.1f GB/s in the probes before each cell's timed runs, whose median sets that cell's "
+						+ "floor; float32 activations, %s decoder weights; medians of %d interleaved runs after one "
+						+ "warm-up; %d decoded tokens per run.%n%n",
 				Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"),
-				System.getProperty("java.version"), bandwidth / 1e9, weights, runs, tokens));
+				System.getProperty("java.version"), bandwidth / 1e9,
+				(probed.getCount() == 0 ? bandwidth : probed.getMin()) / 1e9,
+				(probed.getCount() == 0 ? bandwidth : probed.getMax()) / 1e9,
+				weights, runs, tokens));
 		sb.append("| shape | prompt | policy | budget | prefill ms | scoring+selection ms (% prefill) | TTFT ms "
-				+ "| decode ms/token | floor ms/token | x floor | decode speed-up | limit | e2e ms (speed-up) "
+				+ "| decode ms/token | floor ms/token (GB/s) | x floor | decode speed-up | limit | e2e ms (speed-up) "
 				+ "| KV MB before → after | peak RSS MB |\n");
 		sb.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
 		for (BenchmarkCell c : cells) {
 			double overhead = c.scoringMillis() + c.selectionMillis();
 			sb.append(String.format(Locale.ROOT,
-					"| %s | %d | %s | %.0f%% | %.0f | %.1f (%.2f%%) | %.0f | %.1f | %.1f | %.2fx | %.2fx | %.2fx | %.0f (%.2fx) | %.1f → %.1f | %.0f |%n",
+					"| %s | %d | %s | %.0f%% | %.0f | %.1f (%.2f%%) | %.0f | %.1f | %.1f (%.1f) | %.2fx | %.2fx | %.2fx | %.0f (%.2fx) | %.1f → %.1f | %.0f |%n",
 					c.shape(), c.promptTokens(), c.policy(), c.budget() * 100, c.prefillMillis(), overhead,
 					100 * overhead / c.prefillMillis(), c.ttftMillis(), c.decodeMillisPerToken(), c.floorMillis(),
+					c.bandwidth() / 1e9,
 					c.decodeMillisPerToken() / c.floorMillis(),
 					c.decodeSpeedup(), c.speedupLimit(), c.endToEndMillis(), c.endToEndSpeedup(),
 					c.kvBytesBefore() / 1e6, c.kvBytesAfter() / 1e6, c.peakRssBytes() / 1e6));
@@ -92,6 +99,7 @@ final class BenchmarkReport {
 		List<String> scoring = new ArrayList<>();
 		List<String> speedup = new ArrayList<>();
 		List<String> floor = new ArrayList<>();
+		List<String> nearFloor = new ArrayList<>();
 		int kvChecked = 0;
 		int scoringChecked = 0;
 		int speedupChecked = 0;
@@ -125,6 +133,9 @@ final class BenchmarkReport {
 				if (ratio > 1.5) {
 					floor.add(String.format(Locale.ROOT, "%s (%.2fx the floor)", id, ratio));
 				}
+				if (ratio > 1.3) {
+					nearFloor.add(String.format(Locale.ROOT, "%s (%.2fx the floor)", id, ratio));
+				}
 			}
 		}
 		StringBuilder sb = new StringBuilder("Targets:\n\n");
@@ -132,6 +143,8 @@ final class BenchmarkReport {
 		line(sb, "scoring + selection at most 5% of prefill (prompts >= 2880)", scoringChecked, scoring);
 		line(sb, "decode speed-up at 10% at least 80% of the bytes-read limit (prompts >= 2880)", speedupChecked, speedup);
 		line(sb, "full-cache decode step within 1.5x of the bandwidth floor (realistic shapes)", floorChecked, floor);
+		// The decoding-at-the-floor issue tightened the benchmark issue's 1.5x.
+		line(sb, "full-cache decode step within 1.3x of the bandwidth floor (realistic shapes)", floorChecked, nearFloor);
 		return sb.toString();
 	}
 

@@ -60,14 +60,34 @@ class BenchmarkReportTest {
 			.contains("at most 5% of prefill (prompts >= 2880): missed in 1 of 2 cells: qwen2-0.5b n=2885 h2o 10% (6.0%)")
 			.contains("at least 80% of the bytes-read limit (prompts >= 2880): missed in 1 of 2 cells: "
 					+ "qwen2-0.5b n=2885 h2o 10% (0.79x of 1.09x allowed)")
-			.contains("within 1.5x of the bandwidth floor (realistic shapes): met in all 1 cells");
+			.contains("within 1.5x of the bandwidth floor (realistic shapes): met in all 1 cells")
+			// 150 ms against a 110 ms floor: within the benchmark issue's 1.5x, not the decoding issue's 1.3x.
+			.contains("within 1.3x of the bandwidth floor (realistic shapes): missed in 1 of 1 cells: "
+					+ "qwen2-0.5b n=2885 full 100% (1.36x the floor)");
 
 		BenchmarkCell slow = new BenchmarkCell("qwen2-0.5b", 2885, "full", 1, 1000, 0, 0, 1000, 180, 18_820, KV, KV,
 				0, WEIGHTS, BANDWIDTH, 180, 18_820);
 		assertThat(BenchmarkReport.targets(List.of(slow)))
 			.contains("within 1.5x of the bandwidth floor (realistic shapes): missed in 1 of 1 cells: "
 					+ "qwen2-0.5b n=2885 full 100% (1.64x the floor)")
+			.contains("within 1.3x of the bandwidth floor (realistic shapes): missed in 1 of 1 cells: "
+					+ "qwen2-0.5b n=2885 full 100% (1.64x the floor)")
 			.contains("within 2% of budget x full cache: no cell to check");
+	}
+
+	@Test
+	void eachCellsFloorIsAtTheBandwidthProbedBeforeItsOwnRuns(@TempDir Path dir) throws IOException {
+		BenchmarkCell full = cell("qwen2-0.5b", "full", 1, 150, KV, 0);
+		// Probed at 5 GB/s while the machine's neighbours were busy: the same bytes allow a step twice as long.
+		BenchmarkCell tenth = new BenchmarkCell("qwen2-0.5b", 2885, "vl-cache", 0.1, 1000, 10, 1, 1011, 120, 12_891, KV,
+				KV / 10, 3_000_000_000L, WEIGHTS, 5e9, 150, 20_000);
+		assertThat(tenth.floorMillis()).isCloseTo(202, within(1e-9));
+		assertThat(full.floorMillis()).isCloseTo(110, within(1e-9));
+		BenchmarkReport.write(dir, "quick", List.of(full, tenth), 20e9, 1, 8);
+		String md = Files.readString(dir.resolve("results-quick.md"));
+		assertThat(md).contains("20.0 GB/s at the start, 5.0-10.0 GB/s in the probes before each cell's timed runs")
+			.contains("| 150.0 | 110.0 (10.0) | 1.36x |")
+			.contains("| 120.0 | 202.0 (5.0) | 0.59x |");
 	}
 
 	@Test
@@ -79,9 +99,9 @@ class BenchmarkReportTest {
 		assertThat(csv).hasSize(4);
 		assertThat(csv.get(2)).startsWith("qwen2-0.5b,2885,vl-cache,0.10,").contains(",100000000,10000000,0.10000,");
 		String md = Files.readString(dir.resolve("results-quick.md"));
-		assertThat(md).contains("memory bandwidth 10.0 GB/s")
+		assertThat(md).contains("10.0 GB/s at the start, 10.0-10.0 GB/s in the probes")
 			.contains("| qwen2-0.5b | 2885 | vl-cache | 10% | 1000 | 11.0 (1.10%) |")
-			.contains("| 120.0 | 101.0 | 1.19x | 1.25x | 1.09x |")
+			.contains("| 120.0 | 101.0 (10.0) | 1.19x | 1.25x | 1.09x |")
 			.contains("Targets:");
 		BufferedImage chart = ImageIO.read(dir.resolve("speedup-quick.png").toFile());
 		assertThat(chart).isNotNull();
