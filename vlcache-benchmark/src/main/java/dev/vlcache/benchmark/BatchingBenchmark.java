@@ -42,7 +42,7 @@ import dev.vlcache.testsupport.CommandLineArguments;
  * The copies hold the same entries as B different prompts of that length would, so that the bytes read and the
  * attention work per sequence are those of B users; only the prefill is shared, which this part does not time.
  * The bytes-read limit of a cell is one read of the decoder weights plus every sequence's KV cache per step, over
- * the measured streaming bandwidth.
+ * the streaming bandwidth probed right before the cell's timed steps (the median of its probes).
  *
  * <p>
  * <b>Capacity under a fixed KV budget.</b> How many such requests the scheduler's admission rule
@@ -84,10 +84,14 @@ public final class BatchingBenchmark {
 			return this.concurrency * 1000.0 / this.stepMillis;
 		}
 
+		/** Bytes a step reads: the decoder weights once and every sequence's cache. */
+		double bytesPerStep() {
+			return this.weightBytes + (double) this.concurrency * this.kvBytesPerSequence;
+		}
+
 		/** Tokens per second if a step took only the time to read its bytes once. */
 		double limitTokensPerSecond() {
-			double bytes = this.weightBytes + (double) this.concurrency * this.kvBytesPerSequence;
-			return this.concurrency / (bytes / this.bandwidth);
+			return this.concurrency / (bytesPerStep() / this.bandwidth);
 		}
 
 		/** Tokens per second if a step took only the time of its arithmetic at the measured product rate. */
@@ -212,9 +216,12 @@ public final class BatchingBenchmark {
 			prefilled.close();
 			// Runs outermost, so that this machine's drift falls on every batch size and policy alike.
 			double[][][] times = new double[sizes.length][policies.size()][runs];
+			double[][][] probes = new double[sizes.length][policies.size()][runs];
 			for (int r = 0; r < runs; r++) {
 				for (int i = 0; i < sizes.length; i++) {
 					for (int p = 0; p < policies.size(); p++) {
+						// As in BenchmarkHarness: the bandwidth moves for seconds at a time, so each cell has its own.
+						probes[i][p][r] = MemoryBandwidth.measure(base);
 						times[i][p][r] = stepMillis(model, templates.get(p), sizes[i], n, first, steps, synthetic);
 					}
 				}
@@ -224,7 +231,7 @@ public final class BatchingBenchmark {
 				for (int p = 0; p < policies.size(); p++) {
 					long entries = templates.get(p).bytes() / model.kvBytesPerToken();
 					Cell cell = new Cell(shape, policies.get(p).policy(), sizes[i], n, templates.get(p).bytes(),
-							BenchmarkHarness.median(times[i][p]), weightBytes, bandwidth,
+							BenchmarkHarness.median(times[i][p]), weightBytes, BenchmarkHarness.median(probes[i][p]),
 							flopsPerSequence(model, entries), matrixRate);
 					cells.add(cell);
 					System.out.printf(Locale.ROOT, "  %-8s B=%-3d %.1f ms/step, %.1f tok/s (limit %.1f)%n",

@@ -35,6 +35,16 @@ class BatchingReportTest {
 	}
 
 	@Test
+	void vlCachesLimitAgainstTheFullCacheIsFromBytesWhateverEachCellsProbeRead() {
+		Cell full = cell("full", 16, 400);
+		// Probed at twice the bandwidth: its own limit doubles, the ratio of bytes read does not.
+		Cell vl = new Cell("qwen2-0.5b", "vl-cache", 16, 2885, 10_000_000L, 300, 1_000_000_000L, 20e9, 1e9, 100e9);
+		assertThat(vl.limitTokensPerSecond()).isCloseTo(16 / 0.058, within(1e-9));
+		assertThat(BatchingReport.targets(List.of(full, vl), List.of()))
+			.contains("VL-Cache 10% 1.33x the full cache's throughput, bytes-read limit 2.24x, so 59% of it");
+	}
+
+	@Test
 	void admissionNeedsTheWholePromptFreeThenHoldsWhatCompressionKept() {
 		// 1000 bytes, each needing 300 free and then holding 100: the k-th fits while 100 (k - 1) + 300 <= 1000.
 		assertThat(BatchingBenchmark.admitted(1000, 300, 100)).isEqualTo(8);
