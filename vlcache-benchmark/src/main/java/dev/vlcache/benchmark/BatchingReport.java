@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -85,15 +84,12 @@ final class BatchingReport {
 	private static String markdown(List<Cell> cells, List<Capacity> capacities, List<Arrival> arrivals,
 			double bandwidth, double matrixRate, int steps, int runs, String weights) {
 		StringBuilder sb = new StringBuilder();
-		DoubleSummaryStatistics probed = cells.stream().mapToDouble(Cell::bandwidth).summaryStatistics();
-		double lowest = probed.getCount() == 0 ? bandwidth : probed.getMin();
-		double highest = probed.getCount() == 0 ? bandwidth : probed.getMax();
-		sb.append(String.format(Locale.ROOT, "Machine: %d cores, Java %s; memory bandwidth (libtorch streaming read) "
-				+ "%.1f GB/s at the start, %.1f-%.1f GB/s in the probes before each cell's timed runs, whose median sets "
-				+ "that cell's bytes-read limit; float32 products %.1f GFLOP/s (libtorch, [512, 4096] x [4096, 4096]); "
-				+ "float32 activations, %s decoder weights; median of %d runs x %d decoding steps per cell.%n%n",
-				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), bandwidth / 1e9,
-				lowest / 1e9, highest / 1e9, matrixRate / 1e9, weights, runs, steps));
+		sb.append(String.format(Locale.ROOT, "Machine: %d cores, Java %s; %s; float32 products %.1f GFLOP/s (libtorch, "
+				+ "[512, 4096] x [4096, 4096]); float32 activations, %s decoder weights; median of %d runs x %d decoding "
+				+ "steps per cell.%n%n",
+				Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+				MemoryBandwidth.describe(bandwidth, cells.stream().mapToDouble(Cell::bandwidth), "bytes-read limit"),
+				matrixRate / 1e9, weights, runs, steps));
 		sb.append("## Throughput by concurrency\n\n");
 		sb.append("| shape | prompt | policy | concurrency | KV MB / sequence | step ms (= ms/token per request) | "
 				+ "aggregate tok/s | vs batch 1 | bytes-read limit tok/s (GB/s) | % of it | compute limit tok/s | % of the lower limit |\n");

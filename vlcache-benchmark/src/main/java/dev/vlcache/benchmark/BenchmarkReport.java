@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -63,16 +62,13 @@ final class BenchmarkReport {
 
 	private static String markdown(List<BenchmarkCell> cells, double bandwidth, int runs, int tokens, String weights) {
 		StringBuilder sb = new StringBuilder();
-		DoubleSummaryStatistics probed = cells.stream().mapToDouble(BenchmarkCell::bandwidth).summaryStatistics();
-		double lowest = probed.getCount() == 0 ? bandwidth : probed.getMin();
-		double highest = probed.getCount() == 0 ? bandwidth : probed.getMax();
 		sb.append(String.format(Locale.ROOT,
-				"Machine: %d cores, %s, Java %s; memory bandwidth (libtorch streaming read) %.1f GB/s at the start, "
-						+ "%.1f-%.1f GB/s in the probes before each cell's timed runs, whose median sets that cell's "
-						+ "floor; float32 activations, %s decoder weights; medians of %d interleaved runs after one "
-						+ "warm-up; %d decoded tokens per run.%n%n",
+				"Machine: %d cores, %s, Java %s; %s; float32 activations, %s decoder weights; medians of %d interleaved "
+						+ "runs after one warm-up; %d decoded tokens per run.%n%n",
 				Runtime.getRuntime().availableProcessors(), System.getProperty("os.arch"),
-				System.getProperty("java.version"), bandwidth / 1e9, lowest / 1e9, highest / 1e9, weights, runs, tokens));
+				System.getProperty("java.version"),
+				MemoryBandwidth.describe(bandwidth, cells.stream().mapToDouble(BenchmarkCell::bandwidth), "floor"),
+				weights, runs, tokens));
 		sb.append("| shape | prompt | policy | budget | prefill ms | scoring+selection ms (% prefill) | TTFT ms "
 				+ "| decode ms/token | floor ms/token (GB/s) | x floor | decode speed-up | limit | e2e ms (speed-up) "
 				+ "| KV MB before → after | peak RSS MB |\n");

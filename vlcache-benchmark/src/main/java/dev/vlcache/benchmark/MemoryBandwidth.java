@@ -1,6 +1,9 @@
 package dev.vlcache.benchmark;
 
 import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
+import java.util.Locale;
+import java.util.stream.DoubleStream;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -36,6 +39,19 @@ final class MemoryBandwidth {
 			}
 			return Arrays.stream(rates).max().orElseThrow();
 		}
+	}
+
+	/**
+	 * A report header's account of the bandwidth: the probe at the start and the range of the cells' own, whose
+	 * median sets each cell's {@code what} (its floor, its bytes-read limit).
+	 */
+	static String describe(double start, DoubleStream cellProbes, String what) {
+		DoubleSummaryStatistics probed = cellProbes.summaryStatistics();
+		double lowest = probed.getCount() == 0 ? start : probed.getMin();
+		double highest = probed.getCount() == 0 ? start : probed.getMax();
+		return String.format(Locale.ROOT, "memory bandwidth (libtorch streaming read) %.1f GB/s at the start, "
+				+ "%.1f-%.1f GB/s in the probes before each cell's timed runs, whose median sets that cell's %s",
+				start / 1e9, lowest / 1e9, highest / 1e9, what);
 	}
 
 }
